@@ -1,0 +1,1 @@
+"""Passwords, login sessions, roles and the one access gate."""

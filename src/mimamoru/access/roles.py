@@ -1,0 +1,29 @@
+"""Roles and footage operations.
+
+Roles set what an account may administer; what a user may do with a camera's
+footage is decided by the gate. Until per-camera grants exist, only admins
+hold footage rights, so nothing is visible by accident.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    OPERATOR = "operator"
+    VIEWER = "viewer"
+    AUDITOR = "auditor"
+
+
+class Operation(StrEnum):
+    """What a caller wants to do with a camera."""
+
+    VIEW = "view"  # see that the camera exists, its name and status
+    LIVE = "live"
+    PLAYBACK = "playback"
+    EXPORT = "export"
+    PTZ = "ptz"
+    CONFIGURE = "configure"

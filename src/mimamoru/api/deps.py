@@ -1,0 +1,239 @@
+"""Typed dependencies: who is calling, and the access gate for footage routes.
+
+Every route that serves camera data depends on a :class:`GatedAccess`
+subclass; those call :meth:`AccessGate.authorize` (which audits) before the
+handler runs. ``tests/api/test_gate_coverage.py`` enforces this for every route.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import HTTPException, Path, Query, Request, WebSocket, WebSocketException, status
+from fastapi.concurrency import run_in_threadpool
+
+from mimamoru.access.gate import Authorization
+from mimamoru.access.roles import Operation, Role
+from mimamoru.access.sessions import Principal
+from mimamoru.errors import NotFoundError
+from mimamoru.services import Services
+
+SESSION_COOKIE = "mimamoru_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+DEFAULT_RANGE = timedelta(hours=24)
+MAX_RANGE = timedelta(days=31)
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    token: str
+    via_cookie: bool
+
+
+def token_from(authorization: str | None, cookie: str | None) -> tuple[str, bool] | None:
+    """The session token and whether it came from the cookie."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip(), False
+        return None
+    if cookie:
+        return cookie, True
+    return None
+
+
+def same_origin(origin: str | None, host: str | None) -> bool:
+    if not origin or not host:
+        return False
+    scheme, _, rest = origin.partition("://")
+    return scheme in ("https", "http") and rest.rstrip("/") == host
+
+
+def as_utc(value: datetime) -> datetime:
+    """Query times without an offset are taken as UTC (documented in docs/api.md)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Dependencies:
+    """Dependency callables bound to one app's services."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def caller(self, request: Request) -> Caller:
+        found = token_from(
+            request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
+        )
+        principal = self.services.sessions.resolve(found[0]) if found else None
+        if found is None or principal is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "not logged in",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        token, via_cookie = found
+        if via_cookie and request.method not in SAFE_METHODS:
+            # SameSite=Strict already keeps the cookie off cross-site requests; checking the
+            # origin as well covers same-site hosts and browsers without SameSite.
+            origin = request.headers.get("origin")
+            if not same_origin(origin, request.headers.get("host")):
+                raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-origin request refused")
+        return Caller(principal, token, via_cookie)
+
+    def principal(self, request: Request) -> Principal:
+        return self.caller(request).principal
+
+    def admin(self, request: Request) -> Principal:
+        principal = self.principal(request)
+        if principal.role is not Role.ADMIN:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "administrator rights required")
+        return principal
+
+    def camera(self, operation: Operation) -> CameraAccess:
+        return CameraAccess(self, operation)
+
+    def camera_range(self, operation: Operation) -> CameraRangeAccess:
+        return CameraRangeAccess(self, operation)
+
+    def segment(self) -> SegmentAccess:
+        return SegmentAccess(self)
+
+    def live_socket(self) -> LiveSocketAccess:
+        return LiveSocketAccess(self)
+
+
+class GatedAccess:
+    """Marker base: a dependency that passes the access gate."""
+
+    def __init__(self, deps: Dependencies) -> None:
+        self._deps = deps
+
+    def _authorize(
+        self,
+        principal: Principal,
+        camera_id: int,
+        operation: Operation,
+        route: str,
+        time_range: tuple[datetime, datetime] | None = None,
+        **detail: object,
+    ) -> Authorization:
+        try:
+            return self._deps.services.gate.authorize(
+                principal,
+                camera_id,
+                operation,
+                time_range=time_range,
+                detail={"route": route, **detail},
+            )
+        except NotFoundError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"camera {camera_id} not found") from exc
+
+
+class CameraAccess(GatedAccess):
+    """Gate for routes with ``{camera_id}`` in the path."""
+
+    def __init__(self, deps: Dependencies, operation: Operation) -> None:
+        super().__init__(deps)
+        self.operation = operation
+
+    def __call__(self, request: Request, camera_id: Annotated[int, Path(ge=1)]) -> Authorization:
+        principal = self._deps.principal(request)
+        return self._authorize(principal, camera_id, self.operation, request.url.path)
+
+
+class CameraRangeAccess(GatedAccess):
+    """Gate for ``{camera_id}`` routes over a time range given as ``start``/``end``."""
+
+    def __init__(self, deps: Dependencies, operation: Operation) -> None:
+        super().__init__(deps)
+        self.operation = operation
+
+    def __call__(
+        self,
+        request: Request,
+        camera_id: Annotated[int, Path(ge=1)],
+        start: Annotated[
+            datetime | None,
+            Query(description="ISO 8601; default: end minus 24 h. No offset means UTC."),
+        ] = None,
+        end: Annotated[
+            datetime | None, Query(description="ISO 8601; default: now. No offset means UTC.")
+        ] = None,
+    ) -> Authorization:
+        principal = self._deps.principal(request)
+        end_utc = as_utc(end) if end is not None else self._deps.services.clock.now()
+        start_utc = as_utc(start) if start is not None else end_utc - DEFAULT_RANGE
+        if start_utc >= end_utc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "start must be before end")
+        if end_utc - start_utc > MAX_RANGE:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"time range longer than {MAX_RANGE.days} days; ask for a shorter range",
+            )
+        return self._authorize(
+            principal, camera_id, self.operation, request.url.path, (start_utc, end_utc)
+        )
+
+
+@dataclass(frozen=True)
+class SegmentGrant:
+    authorization: Authorization
+    path: str
+
+
+class SegmentAccess(GatedAccess):
+    """Gate for ``/recordings/{segment_id}``: playback of that segment's camera and time."""
+
+    def __call__(self, request: Request, segment_id: Annotated[int, Path(ge=1)]) -> SegmentGrant:
+        principal = self._deps.principal(request)
+        record = self._deps.services.segments.get(segment_id)
+        if record is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"recording {segment_id} not found")
+        try:
+            authorization = self._authorize(
+                principal,
+                record.camera_id,
+                Operation.PLAYBACK,
+                request.url.path,
+                (record.start, record.end),
+                segment_id=segment_id,
+            )
+        except HTTPException as exc:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"recording {segment_id} not found"
+            ) from exc
+        return SegmentGrant(authorization, record.path)
+
+
+@dataclass(frozen=True)
+class LiveGrant:
+    authorization: Authorization
+    token: str
+
+
+class LiveSocketAccess(GatedAccess):
+    """Gate for the live WebSocket; refuses the handshake when not allowed."""
+
+    async def __call__(
+        self, websocket: WebSocket, camera_id: Annotated[int, Path(ge=1)]
+    ) -> LiveGrant:
+        origin = websocket.headers.get("origin")
+        if origin is not None and not same_origin(origin, websocket.headers.get("host")):
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "cross-origin refused")
+        found = token_from(
+            websocket.headers.get("authorization"), websocket.cookies.get(SESSION_COOKIE)
+        )
+        sessions = self._deps.services.sessions
+        principal = await run_in_threadpool(sessions.resolve, found[0]) if found else None
+        if found is None or principal is None:
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "not logged in")
+        try:
+            authorization = await run_in_threadpool(
+                self._authorize, principal, camera_id, Operation.LIVE, websocket.url.path
+            )
+        except HTTPException as exc:
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "camera not found") from exc
+        return LiveGrant(authorization, found[0])

@@ -1,0 +1,80 @@
+"""The web application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from mimamoru import __version__
+from mimamoru.api import auth, cameras, live, recordings, system
+from mimamoru.api.deps import Dependencies
+from mimamoru.errors import NotFoundError, ValidationFailedError
+from mimamoru.security import SecurityHeaders
+from mimamoru.services import Services
+from mimamoru.settings import Settings
+from mimamoru.web import pages
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, services: Services, *, start_recorders: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        leftovers = services.store.leftover_parts()
+        if leftovers:
+            logger.warning(
+                "%d unfinished segment file(s) from an earlier crash kept for inspection, e.g. %s",
+                len(leftovers),
+                leftovers[0],
+            )
+        if start_recorders:
+            services.supervisor.start()
+        try:
+            yield
+        finally:
+            if start_recorders:
+                services.supervisor.stop()
+
+    app = FastAPI(
+        title="mimamoru",
+        version=__version__,
+        description="Self-hosted network camera service with privacy protection by default.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    deps = Dependencies(services)
+    app.include_router(system.build_router(), prefix=API_PREFIX)
+    app.include_router(auth.build_router(deps), prefix=API_PREFIX)
+    app.include_router(cameras.build_router(deps), prefix=API_PREFIX)
+    app.include_router(recordings.build_router(deps), prefix=API_PREFIX)
+    app.include_router(live.build_router(deps), prefix=API_PREFIX)
+    pages.mount(app, deps)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(ValidationFailedError)
+    async def invalid(_request: Request, exc: ValidationFailedError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for error in exc.errors():
+            location = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
+            problems.append(f"{location}: {error.get('msg', 'invalid')}")
+        return JSONResponse({"detail": "; ".join(problems) or "invalid request"}, status_code=422)
+
+    hsts = None if settings.server.insecure_http else settings.server.hsts_max_age
+    app.add_middleware(SecurityHeaders, hsts_max_age=hsts)
+    return app

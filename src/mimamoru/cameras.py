@@ -1,0 +1,105 @@
+"""Cameras as the rest of the system sees them: validated, with secrets redacted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from mimamoru.clock import Clock
+from mimamoru.db import cameras as camera_queries
+from mimamoru.db.engine import Database
+from mimamoru.db.tables import Camera
+from mimamoru.errors import NotFoundError, ValidationFailedError
+from mimamoru.media.sources import parse_source, redact_source
+from mimamoru.media.supervisor import CameraDefinition
+
+MAX_RETENTION_DAYS = 3650
+DEFAULT_RETENTION_DAYS = 7
+MAX_NAME_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class CameraRecord:
+    id: int
+    name: str
+    source_redacted: str
+    retention_days: int
+    enabled: bool
+    created_at: datetime
+
+
+def _record(row: Camera) -> CameraRecord:
+    return CameraRecord(
+        id=row.id,
+        name=row.name,
+        source_redacted=redact_source(row.source),
+        retention_days=row.retention_days,
+        enabled=row.enabled,
+        created_at=row.created_at,
+    )
+
+
+def validate_name(name: str) -> str:
+    cleaned = name.strip()
+    if not cleaned:
+        raise ValidationFailedError("camera name is empty")
+    if len(cleaned) > MAX_NAME_LENGTH:
+        raise ValidationFailedError(f"camera name is longer than {MAX_NAME_LENGTH} characters")
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise ValidationFailedError("camera name must not contain control characters")
+    return cleaned
+
+
+def validate_retention(days: int) -> int:
+    if isinstance(days, bool) or not isinstance(days, int):
+        raise ValidationFailedError("retention_days must be a whole number of days")
+    if not 1 <= days <= MAX_RETENTION_DAYS:
+        raise ValidationFailedError(f"retention_days must be between 1 and {MAX_RETENTION_DAYS}")
+    return days
+
+
+class CameraService:
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    def add(self, *, name: str, source: str, retention_days: int) -> CameraRecord:
+        name = validate_name(name)
+        parse_source(source)
+        validate_retention(retention_days)
+        try:
+            with self._database.session() as session:
+                if camera_queries.camera_by_name(session, name) is not None:
+                    raise ValidationFailedError(f"a camera named {name!r} already exists")
+                row = camera_queries.add_camera(
+                    session,
+                    name=name,
+                    source=source,
+                    retention_days=retention_days,
+                    now=self._clock.now(),
+                )
+                return _record(row)
+        except IntegrityError as exc:
+            raise ValidationFailedError(f"a camera named {name!r} already exists") from exc
+
+    def get(self, camera_id: int) -> CameraRecord:
+        with self._database.session() as session:
+            row = camera_queries.camera_by_id(session, camera_id)
+            if row is None:
+                raise NotFoundError(f"camera {camera_id} not found")
+            return _record(row)
+
+    def list(self) -> Sequence[CameraRecord]:
+        with self._database.session() as session:
+            return [_record(row) for row in camera_queries.list_cameras(session)]
+
+    def recorder_definitions(self) -> Sequence[CameraDefinition]:
+        """Unredacted sources for the recorders; never returned to a caller."""
+        with self._database.session() as session:
+            return [
+                CameraDefinition(row.id, row.name, row.source)
+                for row in camera_queries.enabled_cameras(session)
+            ]

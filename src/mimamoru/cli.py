@@ -1,0 +1,216 @@
+"""The ``mimamoru`` command line: a thin layer over the same services the app uses."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from mimamoru import __version__
+from mimamoru.cameras import DEFAULT_RETENTION_DAYS
+from mimamoru.errors import MimamoruError
+from mimamoru.installation import init_installation, is_installation, open_installation
+from mimamoru.logs import configure_logging
+from mimamoru.media.sources import redact_source
+from mimamoru.server import serve
+from mimamoru.services import Services
+from mimamoru.settings import Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DEMO_SOURCE = "test://pattern?size=1280x720&rate=15"
+DATA_DIR_OPTION = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="The installation's data directory.",
+)
+
+
+def operator_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Turn expected failures into one line on stderr and a non-zero exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except MimamoruError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group()
+@click.version_option(__version__, prog_name="mimamoru")
+def main() -> None:
+    """mimamoru (見守る): a network camera service that protects privacy by default."""
+
+
+@main.command()
+@DATA_DIR_OPTION
+@click.option("--admin-user", default="admin", show_default=True, help="First admin's user name.")
+@click.option(
+    "--admin-password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the admin password from this file instead of generating one.",
+)
+@click.option("--hostname", help="Extra host name for the self-signed certificate.")
+@operator_errors
+def init(
+    data_dir: Path, admin_user: str, admin_password_file: Path | None, hostname: str | None
+) -> None:
+    """Create an installation: settings, TLS certificate, database and the first admin."""
+    configure_logging("WARNING")
+    result = init_installation(
+        data_dir,
+        admin_user=admin_user,
+        admin_password_file=admin_password_file,
+        hostname=hostname,
+    )
+    _print_init(result.data_dir, result.admin_user, result.generated_password)
+
+
+def _print_init(data_dir: Path, admin_user: str, password: str | None) -> None:
+    click.echo(f"Created mimamoru installation in {data_dir}")
+    click.echo(
+        f"TLS certificate: {data_dir / 'tls' / 'cert.pem'} (CA: {data_dir / 'tls' / 'ca.pem'})"
+    )
+    if password is not None:
+        click.echo(f"Admin user: {admin_user}")
+        click.echo(f"Admin password (shown only now, store it safely): {password}")
+    else:
+        click.echo(f"Admin user: {admin_user} (password from file)")
+
+
+def _settings(data_dir: Path, **overrides: Any) -> Settings:
+    return load_settings(open_installation(data_dir), **overrides)
+
+
+@main.command(name="serve")
+@DATA_DIR_OPTION
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default 8443).")
+@click.option(
+    "--insecure-http",
+    is_flag=True,
+    default=None,
+    help="Serve plain HTTP. Only behind a TLS-terminating proxy.",
+)
+@operator_errors
+def serve_command(
+    data_dir: Path, host: str | None, port: int | None, insecure_http: bool | None
+) -> None:
+    """Serve the web UI and API over HTTPS and record every camera."""
+    settings = _settings(
+        data_dir, server={"host": host, "port": port, "insecure_http": insecure_http}
+    )
+    _run_server(settings)
+
+
+def _run_server(settings: Settings, banner: Callable[[str], None] | None = None) -> None:
+    configure_logging(settings.log_level)
+    services = Services.build(settings)
+    try:
+        serve(settings, services, on_ready=banner)
+    except KeyboardInterrupt:
+        logger.info("interrupted; stopping")
+    finally:
+        services.close()
+
+
+@main.command()
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("mimamoru-demo"),
+    show_default=True,
+    help="Demo data directory; created on first use, reused afterwards.",
+)
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port to listen on (default 8443).")
+@operator_errors
+def demo(data_dir: Path, host: str | None, port: int | None) -> None:
+    """Try mimamoru: an installation with a test-pattern camera, served at once."""
+    if not is_installation(data_dir.expanduser().resolve()):
+        result = init_installation(data_dir)
+        _print_init(result.data_dir, result.admin_user, result.generated_password)
+    else:
+        click.echo(f"Reusing demo installation in {data_dir.resolve()}")
+    settings = _settings(data_dir, server={"host": host, "port": port})
+    services = Services.build(settings)
+    try:
+        if not services.cameras.list():
+            camera = services.cameras.add(name="Test pattern", source=DEMO_SOURCE, retention_days=1)
+            services.audit.append(actor="system", action="camera.add", camera_id=camera.id)
+            click.echo(f"Added demo camera {camera.id}: {DEMO_SOURCE}")
+    finally:
+        services.close()
+
+    def banner(url: str) -> None:
+        click.echo(
+            f"mimamoru demo is running: open {url}/ (CA certificate: "
+            f"{settings.data_dir / 'tls' / 'ca.pem'}). Stop with Ctrl+C."
+        )
+
+    _run_server(settings, banner)
+
+
+@main.group()
+def camera() -> None:
+    """Manage cameras."""
+
+
+@camera.command(name="add")
+@DATA_DIR_OPTION
+@click.option("--name", required=True, help="Display name, unique.")
+@click.option("--source", required=True, help="rtsp://, rtsps://, http(s)://, file:// or test://")
+@click.option(
+    "--retention-days",
+    type=int,
+    default=DEFAULT_RETENTION_DAYS,
+    show_default=True,
+    help="Days to keep recordings.",
+)
+@operator_errors
+def camera_add(data_dir: Path, name: str, source: str, retention_days: int) -> None:
+    """Add a camera and print its id; a running server starts recording it within seconds."""
+    configure_logging("WARNING")
+    services = Services.build(_settings(data_dir))
+    try:
+        record = services.cameras.add(name=name, source=source, retention_days=retention_days)
+        services.audit.append(
+            actor="cli",
+            action="camera.add",
+            camera_id=record.id,
+            detail={"name": record.name, "source": record.source_redacted},
+        )
+    finally:
+        services.close()
+    click.echo(record.id)
+
+
+@camera.command(name="list")
+@DATA_DIR_OPTION
+@operator_errors
+def camera_list(data_dir: Path) -> None:
+    """List cameras (sources shown with passwords redacted)."""
+    configure_logging("WARNING")
+    services = Services.build(_settings(data_dir))
+    try:
+        for record in services.cameras.list():
+            state = "enabled" if record.enabled else "disabled"
+            click.echo(
+                f"{record.id}\t{record.name}\t{redact_source(record.source_redacted)}"
+                f"\t{record.retention_days}d\t{state}"
+            )
+    finally:
+        services.close()

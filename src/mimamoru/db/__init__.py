@@ -1,0 +1,1 @@
+"""Metadata database: tables, engine, migrations and the queries the app runs."""

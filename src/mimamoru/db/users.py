@@ -1,0 +1,57 @@
+"""Queries on user accounts and login sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from mimamoru.db.tables import LoginSession, User
+
+
+def add_user(
+    session: Session, *, username: str, password_hash: str, role: str, now: datetime
+) -> User:
+    user = User(
+        username=username, password_hash=password_hash, role=role, disabled=False, created_at=now
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def add_login_session(
+    session: Session, *, user_id: int, token_hash: str, now: datetime, expires_at: datetime
+) -> LoginSession:
+    row = LoginSession(
+        user_id=user_id, token_hash=token_hash, created_at=now, expires_at=expires_at
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def login_session_by_token_hash(session: Session, token_hash: str) -> LoginSession | None:
+    return session.scalar(select(LoginSession).where(LoginSession.token_hash == token_hash))
+
+
+def delete_login_session(session: Session, token_hash: str) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash))
+
+
+def delete_expired_login_sessions(session: Session, now: datetime) -> int:
+    result = session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
+    return int(getattr(result, "rowcount", 0) or 0)

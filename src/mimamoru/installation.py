@@ -1,0 +1,173 @@
+"""Creating and opening an installation (a data dir).
+
+An installation is a data dir holding ``mimamoru.toml``. ``init`` writes that
+file last, so a failed ``init`` never leaves something that looks installed,
+and it refuses a dir that already holds one without changing anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from mimamoru.access.passwords import check_password_policy, generate_password, hash_password
+from mimamoru.access.roles import Role
+from mimamoru.clock import Clock, SystemClock
+from mimamoru.db import users as user_queries
+from mimamoru.errors import InstallationError, InstallationExistsError, MimamoruError
+from mimamoru.services import Services
+from mimamoru.settings import CONFIG_FILE_NAME, Settings, load_settings
+from mimamoru.tls import generate_self_signed
+
+logger = logging.getLogger(__name__)
+
+CONFIG_TEMPLATE = """\
+# mimamoru settings. Every key is optional; the defaults are shown commented out.
+# Environment variables override this file: MIMAMORU_SERVER__PORT=9443, etc.
+# See docs/configuration.md for every key.
+
+# database_url = "postgresql://user@db.example/mimamoru"   # default: SQLite in this dir
+
+[server]
+# host = "127.0.0.1"
+# port = 8443
+# tls_cert = "tls/cert.pem"
+# tls_key = "tls/key.pem"
+
+[recording]
+# segment_seconds = 4.0
+# encoder_preset = "veryfast"
+# crf = 23
+
+[site]
+# timezone = "Asia/Tokyo"
+"""
+
+USERNAME_MAX = 64
+
+
+@dataclass(frozen=True)
+class InitResult:
+    data_dir: Path
+    admin_user: str
+    generated_password: str | None  # shown once, never stored in clear
+
+
+def is_installation(data_dir: Path) -> bool:
+    return (data_dir / CONFIG_FILE_NAME).is_file()
+
+
+def read_password_file(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MimamoruError(f"admin password file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MimamoruError(f"cannot read admin password file {path}: {exc}") from exc
+    password = text.rstrip("\r\n")
+    if not password:
+        raise MimamoruError(f"admin password file {path} is empty")
+    try:
+        check_password_policy(password)
+    except MimamoruError as exc:
+        raise MimamoruError(f"admin password file {path}: {exc}") from exc
+    return password
+
+
+def validate_username(username: str) -> str:
+    if not username or len(username) > USERNAME_MAX:
+        raise MimamoruError(f"user name must be 1 to {USERNAME_MAX} characters")
+    if not all(ch.isalnum() or ch in "._-@" for ch in username):
+        raise MimamoruError("user name may hold only letters, digits and . _ - @")
+    return username
+
+
+def init_installation(
+    data_dir: Path,
+    *,
+    admin_user: str = "admin",
+    admin_password_file: Path | None = None,
+    hostname: str | None = None,
+    clock: Clock | None = None,
+) -> InitResult:
+    data_dir = data_dir.expanduser().resolve()
+    if is_installation(data_dir):
+        raise InstallationExistsError(
+            f"{data_dir} already holds a mimamoru installation; nothing was changed"
+        )
+    if data_dir.exists() and not data_dir.is_dir():
+        raise InstallationExistsError(f"{data_dir} exists and is not a directory")
+    if data_dir.is_dir() and any(data_dir.iterdir()):
+        raise InstallationExistsError(
+            f"{data_dir} is not empty and holds no installation; choose an empty or new directory"
+        )
+    validate_username(admin_user)
+    password = read_password_file(admin_password_file) if admin_password_file else None
+    created_dir = not data_dir.exists()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.chmod(0o700)
+        settings = load_settings(data_dir)
+        chosen = _create_contents(settings, admin_user, password, hostname, clock or SystemClock())
+        generated = chosen if password is None else None
+        (data_dir / CONFIG_FILE_NAME).write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    except BaseException:
+        _undo(data_dir, created_dir)
+        raise
+    return InitResult(data_dir, admin_user, generated)
+
+
+def _create_contents(
+    settings: Settings, admin_user: str, password: str | None, hostname: str | None, clock: Clock
+) -> str:
+    """Write TLS files, the database and the admin; returns the admin's password."""
+    generate_self_signed(settings.data_dir / "tls", hostname)
+    (settings.data_dir / "segments").mkdir(exist_ok=True)
+    services = Services.build(settings, clock)
+    try:
+        with services.database.session() as session:
+            if user_queries.count_users(session) > 0:
+                raise InstallationExistsError(
+                    "the database already holds mimamoru accounts; nothing was changed"
+                )
+            chosen = password if password is not None else generate_password()
+            user_queries.add_user(
+                session,
+                username=admin_user,
+                password_hash=hash_password(chosen),
+                role=Role.ADMIN.value,
+                now=clock.now(),
+            )
+        services.audit.append(actor="system", action="install.init", detail={"admin": admin_user})
+        return chosen
+    finally:
+        services.close()
+
+
+def _undo(data_dir: Path, created_dir: bool) -> None:
+    """Remove what a failed init wrote, so a retry starts clean."""
+    if created_dir:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        return
+    for name in ("tls", "segments", "mimamoru.db", "mimamoru.db-wal", "mimamoru.db-shm"):
+        target = data_dir / name
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def open_installation(data_dir: Path) -> Path:
+    data_dir = data_dir.expanduser().resolve()
+    if not data_dir.is_dir():
+        raise InstallationError(
+            f"{data_dir} does not exist; create it with `mimamoru init --data-dir {data_dir}`"
+        )
+    if not is_installation(data_dir):
+        raise InstallationError(
+            f"{data_dir} is not a mimamoru installation (no {CONFIG_FILE_NAME}); "
+            f"create one with `mimamoru init --data-dir {data_dir}`"
+        )
+    return data_dir

@@ -1,0 +1,1 @@
+"""Video: camera sources, frame filters, the recording pipeline and live fan-out."""

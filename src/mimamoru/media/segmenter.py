@@ -1,0 +1,190 @@
+"""Writing one fragmented-MP4 segment, teed to the live hub as it is written.
+
+Each segment is a self-contained fMP4 file (init segment, then one fragment
+per keyframe interval), so it plays on its own in a browser or VLC, and the
+live hub receives exactly the bytes that are stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from fractions import Fraction
+from typing import Any
+
+import av
+import av.video.stream
+
+from mimamoru.media.fmp4 import BoxSplitter
+from mimamoru.media.live import LiveHub
+from mimamoru.storage.segments import SegmentFile
+
+logger = logging.getLogger(__name__)
+
+FRAGMENTED_MP4 = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+ENCODER_TIME_BASE = Fraction(1, 90_000)
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    preset: str
+    crf: int
+    keyframe_interval_seconds: float
+
+
+@dataclass(frozen=True)
+class FinishedSegment:
+    camera_id: int
+    relative_path: str
+    start: datetime
+    end: datetime
+    bytes: int
+    sha256: str
+    frame_count: int
+    codec: str
+    width: int
+    height: int
+
+
+class _Tee:
+    """The file-like object PyAV writes to: no seek, so the muxer writes sequentially."""
+
+    def __init__(self, target: SegmentFile, hub: LiveHub | None) -> None:
+        self._target = target
+        self._splitter = (
+            BoxSplitter(hub.publish_init, hub.publish_fragment) if hub is not None else None
+        )
+
+    def write(self, data: bytes | memoryview) -> int:
+        chunk = bytes(data)
+        self._target.write(chunk)
+        if self._splitter is not None:
+            self._splitter.feed(chunk)
+        return len(chunk)
+
+
+class SegmentWriter:
+    """One segment; built either for stream copy or for encoding frames."""
+
+    def __init__(
+        self, camera_id: int, target: SegmentFile, hub: LiveHub | None, start: datetime
+    ) -> None:
+        self.camera_id = camera_id
+        self.start = start
+        self.last_end = start
+        self.frame_count = 0
+        self._target = target
+        self._container = av.open(_Tee(target, hub), "w", format="mp4", options=FRAGMENTED_MP4)
+        self._stream: av.video.stream.VideoStream | None = None
+        self._offset: int | None = None
+        self._next_pts = 0
+        self.width = 0
+        self.height = 0
+
+    @property
+    def bytes_written(self) -> int:
+        return self._target.bytes_written
+
+    @property
+    def elapsed(self) -> timedelta:
+        return self.last_end - self.start
+
+    # -- stream copy -----------------------------------------------------------------
+    def add_copy_stream(self, template: av.video.stream.VideoStream) -> None:
+        stream = self._container.add_stream_from_template(template)
+        self._stream = stream
+        self.width, self.height = template.codec_context.width, template.codec_context.height
+
+    def write_packet(self, packet: av.Packet[Any], wall_end: datetime) -> None:
+        """Mux a compressed packet, rebasing timestamps so the segment starts at zero."""
+        assert self._stream is not None
+        dts = packet.dts if packet.dts is not None else packet.pts
+        if dts is None:
+            return
+        if self._offset is None:
+            self._offset = dts
+        packet.dts = dts - self._offset
+        packet.pts = (packet.pts if packet.pts is not None else dts) - self._offset
+        if packet.dts < 0 or packet.pts < 0:
+            return
+        packet.stream = self._stream
+        self._container.mux(packet)
+        self.frame_count += 1
+        self.last_end = wall_end
+
+    # -- encode ----------------------------------------------------------------------
+    def add_encoder(
+        self, width: int, height: int, rate: Fraction, settings: EncoderSettings
+    ) -> None:
+        stream = self._container.add_stream(
+            "libx264",
+            rate=rate,
+            options={
+                "preset": settings.preset,
+                "tune": "zerolatency",
+                "crf": str(settings.crf),
+                "profile": "high",
+            },
+        )
+        stream.width = width
+        stream.height = height
+        stream.pix_fmt = "yuv420p"
+        stream.time_base = ENCODER_TIME_BASE
+        stream.codec_context.time_base = ENCODER_TIME_BASE
+        stream.codec_context.gop_size = max(
+            1, round(float(rate) * settings.keyframe_interval_seconds)
+        )
+        self._stream = stream
+        self.width, self.height = width, height
+
+    def write_frame(self, frame: av.VideoFrame, wall_time: datetime, wall_end: datetime) -> None:
+        assert self._stream is not None
+        pts = round((wall_time - self.start).total_seconds() / ENCODER_TIME_BASE)
+        if self.frame_count and pts < self._next_pts:
+            return  # a frame out of order or too close to the previous one is dropped
+        frame.pts = pts
+        frame.time_base = ENCODER_TIME_BASE
+        # Decoders mark frames I/P; x264 would obey and make every frame a keyframe.
+        frame.pict_type = av.video.frame.PictureType.NONE
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+        self.frame_count += 1
+        self._next_pts = pts + 1
+        self.last_end = wall_end
+
+    # -- finish ----------------------------------------------------------------------
+    def close(self) -> FinishedSegment | None:
+        """Flush and commit the file; ``None`` if it holds no frames."""
+        try:
+            if self._stream is not None and self._stream.codec_context.is_encoder:
+                for packet in self._stream.encode(None):
+                    self._container.mux(packet)
+            self._container.close()
+        except (av.FFmpegError, ValueError):
+            logger.exception("camera %s: could not finish segment cleanly", self.camera_id)
+            self._target.discard()
+            return None
+        if self.frame_count == 0:
+            self._target.discard()
+            return None
+        self._target.commit()
+        return FinishedSegment(
+            camera_id=self.camera_id,
+            relative_path=self._target.relative.as_posix(),
+            start=self.start,
+            end=self.last_end,
+            bytes=self._target.bytes_written,
+            sha256=self._target.sha256,
+            frame_count=self.frame_count,
+            codec="h264",
+            width=self.width,
+            height=self.height,
+        )
+
+    def abort(self) -> None:
+        try:
+            self._container.close()
+        except (av.FFmpegError, ValueError):
+            logger.debug("camera %s: error closing an aborted segment", self.camera_id)
+        self._target.discard()

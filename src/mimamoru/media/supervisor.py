@@ -1,0 +1,164 @@
+"""Runs one recorder thread per enabled camera and keeps them in line.
+
+The supervisor reconciles against the database every
+``recording.reconcile_seconds`` (so a camera added from the CLI starts within
+seconds), restarts a recorder whose thread died, and abandons one that has
+stopped making progress for ``recording.watchdog_seconds`` (a thread cannot be
+killed, but its camera gets a fresh recorder and the status says why).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mimamoru.clock import Clock
+from mimamoru.media.live import LiveHubs
+from mimamoru.media.recorder import CameraJob, Recorder, SegmentSink
+from mimamoru.media.sources import parse_source
+from mimamoru.media.status import CameraState, CameraStatus, StatusSnapshot
+from mimamoru.settings import RecordingSettings
+from mimamoru.storage.segments import SegmentStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CameraDefinition:
+    """What the supervisor needs to know about a camera; changes restart its recorder."""
+
+    camera_id: int
+    name: str
+    source: str
+
+
+CameraLoader = Callable[[], Sequence[CameraDefinition]]
+
+
+@dataclass
+class _Running:
+    definition: CameraDefinition
+    recorder: Recorder
+    thread: threading.Thread
+
+
+class Supervisor:
+    def __init__(
+        self,
+        settings: RecordingSettings,
+        store: SegmentStore,
+        sink: SegmentSink,
+        hubs: LiveHubs,
+        clock: Clock,
+        load_cameras: CameraLoader,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._sink = sink
+        self._hubs = hubs
+        self._clock = clock
+        self._load_cameras = load_cameras
+        self._lock = threading.Lock()
+        self._running: dict[int, _Running] = {}
+        self._statuses: dict[int, CameraStatus] = {}
+        self._invalid: dict[int, CameraDefinition] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.reconcile()
+        self._thread = threading.Thread(target=self._loop, name="mimamoru-supervisor", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        with self._lock:
+            running = list(self._running.values())
+            self._running.clear()
+        for item in running:
+            item.recorder.stop()
+        for item in running:
+            item.thread.join(timeout)
+            if item.thread.is_alive():
+                logger.warning("%s did not stop within %.0f s", item.recorder.label, timeout)
+
+    def status(self, camera_id: int) -> StatusSnapshot | None:
+        with self._lock:
+            status = self._statuses.get(camera_id)
+        return status.snapshot() if status is not None else None
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._settings.reconcile_seconds):
+            try:
+                self.reconcile()
+            except Exception:
+                logger.exception("reconciling cameras failed; will retry")
+
+    def reconcile(self) -> None:
+        wanted = {camera.camera_id: camera for camera in self._load_cameras()}
+        with self._lock:
+            for camera_id in list(self._running):
+                item = self._running[camera_id]
+                if wanted.get(camera_id) != item.definition:
+                    logger.info(
+                        "%s: configuration changed or removed; stopping", item.recorder.label
+                    )
+                    item.recorder.stop()
+                    del self._running[camera_id]
+                    if camera_id not in wanted:
+                        self._statuses.pop(camera_id, None)
+            for camera_id, item in list(self._running.items()):
+                self._watch(camera_id, item)
+            for camera_id, definition in wanted.items():
+                if camera_id not in self._running and self._invalid.get(camera_id) != definition:
+                    self._launch(definition)
+
+    def _watch(self, camera_id: int, item: _Running) -> None:
+        if not item.thread.is_alive():
+            logger.error("%s: recorder thread ended unexpectedly; restarting", item.recorder.label)
+            del self._running[camera_id]
+            self._launch(item.definition)
+            return
+        silent = self._clock.monotonic() - item.recorder.status.heartbeat
+        if silent > self._settings.watchdog_seconds:
+            logger.error(
+                "%s: no progress for %.0f s; abandoning the stuck recorder",
+                item.recorder.label,
+                silent,
+            )
+            item.recorder.stop()
+            del self._running[camera_id]
+            status = self._launch(item.definition)
+            status.set_state(CameraState.ERROR, f"recorder stalled for {silent:.0f} s; restarted")
+
+    def _launch(self, definition: CameraDefinition) -> CameraStatus:
+        status = CameraStatus(self._clock)
+        self._statuses[definition.camera_id] = status
+        try:
+            spec = parse_source(definition.source)
+        except Exception as exc:
+            status.set_state(CameraState.ERROR, f"invalid source: {exc}")
+            self._invalid[definition.camera_id] = definition
+            return status
+        self._invalid.pop(definition.camera_id, None)
+        job = CameraJob(definition.camera_id, definition.name, spec)
+        recorder = Recorder(
+            job,
+            self._settings,
+            self._store,
+            self._sink,
+            self._hubs.hub(definition.camera_id),
+            self._clock,
+            status,
+        )
+        thread = threading.Thread(
+            target=recorder.run, name=f"mimamoru-camera-{definition.camera_id}", daemon=True
+        )
+        self._running[definition.camera_id] = _Running(definition, recorder, thread)
+        thread.start()
+        logger.info("%s: recorder started", recorder.label)
+        return status

@@ -1,0 +1,84 @@
+"""The typed container that wires the parts together.
+
+The CLI and the web app use the same services; tests build them with a real
+database and, where they need to, a controlled clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from mimamoru.access.gate import AccessGate
+from mimamoru.access.sessions import SessionManager
+from mimamoru.audit.log import AuditLog
+from mimamoru.cameras import CameraService
+from mimamoru.clock import Clock, SystemClock
+from mimamoru.db.engine import Database, redact_url
+from mimamoru.db.migrate import migrate
+from mimamoru.media.live import LiveHubs
+from mimamoru.media.supervisor import Supervisor
+from mimamoru.settings import Settings
+from mimamoru.storage.index import SegmentIndex
+from mimamoru.storage.segments import SegmentStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    database: Database
+    audit: AuditLog
+    sessions: SessionManager
+    gate: AccessGate
+    cameras: CameraService
+    segments: SegmentIndex
+    store: SegmentStore
+    hubs: LiveHubs
+    supervisor: Supervisor
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
+        """Connect to the database (migrating it) and wire everything; starts nothing."""
+        clock = clock or SystemClock()
+        database = Database(settings.effective_database_url)
+        logger.info("database: %s", redact_url(database.url))
+        try:
+            migrate(database)
+        except Exception:
+            database.dispose()
+            raise
+        audit = AuditLog(database, clock)
+        cameras = CameraService(database, clock)
+        segments = SegmentIndex(database, clock)
+        store = SegmentStore(settings.data_dir / "segments")
+        hubs = LiveHubs()
+        supervisor = Supervisor(
+            settings.recording,
+            store,
+            segments.add,
+            hubs,
+            clock,
+            cameras.recorder_definitions,
+        )
+        return cls(
+            settings=settings,
+            clock=clock,
+            database=database,
+            audit=audit,
+            sessions=SessionManager(
+                database, clock, audit, timedelta(hours=settings.sessions.lifetime_hours)
+            ),
+            gate=AccessGate(database, audit),
+            cameras=cameras,
+            segments=segments,
+            store=store,
+            hubs=hubs,
+            supervisor=supervisor,
+        )
+
+    def close(self) -> None:
+        self.database.dispose()

@@ -1,0 +1,231 @@
+"""The one settings tree.
+
+Settings come from, in rising priority: defaults, ``DATA_DIR/mimamoru.toml``,
+``MIMAMORU_*`` environment variables (nested keys joined with ``__``, e.g.
+``MIMAMORU_SERVER__PORT``), and values the CLI passes explicitly. They are read
+once at start-up; nothing else in the code reads the environment. Unknown keys
+and wrong types stop start-up with one line naming the key and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from mimamoru.errors import SettingsError
+
+CONFIG_FILE_NAME = "mimamoru.toml"
+
+_config_file: ContextVar[Path | None] = ContextVar("mimamoru_config_file", default=None)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    tls_cert: Path | None = Field(
+        default=None, description="PEM certificate chain; default DATA_DIR/tls/cert.pem"
+    )
+    tls_key: Path | None = Field(
+        default=None, description="PEM private key; default DATA_DIR/tls/key.pem"
+    )
+    insecure_http: bool = Field(
+        default=False, description="Serve plain HTTP (only behind a TLS-terminating proxy)"
+    )
+    hsts_max_age: int = Field(default=31_536_000, ge=0)
+
+
+class RecordingSettings(Section):
+    segment_seconds: float = Field(default=4.0, ge=0.5, le=300)
+    keyframe_interval_seconds: float = Field(default=1.0, gt=0, le=10)
+    encoder_preset: Literal[
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
+    ] = "veryfast"
+    crf: int = Field(default=23, ge=0, le=51)
+    reconnect_initial_seconds: float = Field(default=1.0, gt=0, le=60)
+    reconnect_max_seconds: float = Field(default=30.0, gt=0, le=600)
+    open_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    read_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    watchdog_seconds: float = Field(default=30.0, gt=0, le=600)
+    reconcile_seconds: float = Field(
+        default=2.0, gt=0, le=60, description="How often the server picks up camera changes"
+    )
+
+
+class SessionSettings(Section):
+    lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+
+
+class SiteSettings(Section):
+    timezone: str = "Asia/Tokyo"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MIMAMORU_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    data_dir: Path
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite file DATA_DIR/mimamoru.db"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    server: ServerSettings = ServerSettings()
+    recording: RecordingSettings = RecordingSettings()
+    sessions: SessionSettings = SessionSettings()
+    site: SiteSettings = SiteSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFileSource(settings_cls, _config_file.get()))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'mimamoru.db'}"
+
+    @property
+    def tls_cert_path(self) -> Path:
+        return self._in_data_dir(self.server.tls_cert, Path("tls") / "cert.pem")
+
+    @property
+    def tls_key_path(self) -> Path:
+        return self._in_data_dir(self.server.tls_key, Path("tls") / "key.pem")
+
+    def _in_data_dir(self, configured: Path | None, default: Path) -> Path:
+        path = configured if configured is not None else default
+        return path if path.is_absolute() else self.data_dir / path
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """Reads the installation's TOML file, turning syntax errors into one line."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self._data: dict[str, Any] = {}
+        if path is None or not path.exists():
+            return
+        try:
+            self._data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: invalid TOML: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot read settings file: {exc}") from exc
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+def load_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Build the settings for the installation in ``data_dir``.
+
+    ``overrides`` are values the CLI was given explicitly; ``None`` values are
+    ignored so that an unset flag does not mask the file or the environment.
+    Nested sections are passed as dicts, e.g. ``server={"port": 9000}``.
+    """
+    data_dir = data_dir.expanduser().resolve()
+    config_path = data_dir / CONFIG_FILE_NAME
+    _reject_unknown_environment(os.environ)
+    token = _config_file.set(config_path)
+    try:
+        explicit = _drop_none(overrides)
+        settings = Settings(data_dir=data_dir, **explicit)
+    except ValidationError as exc:
+        raise SettingsError(describe_validation_error(exc, config_path)) from exc
+    finally:
+        _config_file.reset(token)
+    _check_named_files(settings)
+    return settings
+
+
+def _reject_unknown_environment(environ: Mapping[str, str]) -> None:
+    """A misspelt ``MIMAMORU_*`` variable would otherwise be silently ignored."""
+    prefix = "MIMAMORU_"
+    known = set(Settings.model_fields)
+    for name in environ:
+        if not name.upper().startswith(prefix):
+            continue
+        top_level = name[len(prefix) :].split("__", 1)[0].lower()
+        if top_level not in known:
+            raise SettingsError(
+                f"invalid settings: environment variable {name}: unknown setting "
+                f"(known: {', '.join(sorted(known))}; nested keys use '__')"
+            )
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            nested = _drop_none(value)
+            if nested:
+                cleaned[key] = nested
+        elif value is not None:
+            cleaned[key] = value
+    return cleaned
+
+
+def _check_named_files(settings: Settings) -> None:
+    """Files the operator named explicitly must exist; defaults are checked where used."""
+    for key, configured, resolved in (
+        ("server.tls_cert", settings.server.tls_cert, settings.tls_cert_path),
+        ("server.tls_key", settings.server.tls_key, settings.tls_key_path),
+    ):
+        if configured is not None and not resolved.is_file():
+            raise SettingsError(f"invalid settings: {key}: file not found: {resolved}")
+
+
+def describe_validation_error(exc: ValidationError, config_path: Path) -> str:
+    problems = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(root)"
+        if error["type"] == "extra_forbidden":
+            reason = "unknown setting"
+        else:
+            reason = error["msg"]
+            if "input" in error and not isinstance(error["input"], dict | list):
+                reason += f" (got {error['input']!r})"
+        problems.append(f"{key}: {reason}")
+    return (
+        "invalid settings: "
+        + "; ".join(problems)
+        + f" (from {config_path} or MIMAMORU_* environment variables)"
+    )

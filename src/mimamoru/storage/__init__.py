@@ -1,0 +1,1 @@
+"""Where recorded segments live."""
