@@ -45,6 +45,58 @@ def base_url(settings: Settings, host: str, port: int) -> str:
     return f"{scheme}://{shown}:{port}"
 
 
+class PreparedServer:
+    """A uvicorn server bound to its socket, ready to run (in this thread or another)."""
+
+    def __init__(self, settings: Settings, services: Services) -> None:
+        host, port = settings.server.host, settings.server.port
+        context: ssl.SSLContext | None = None
+        if settings.server.insecure_http:
+            logger.warning(
+                "serving PLAIN HTTP without TLS (--insecure-http): only safe behind a "
+                "TLS-terminating proxy on the same host"
+            )
+        else:
+            context = server_ssl_context(settings.tls_cert_path, settings.tls_key_path)
+        self.socket = bind_socket(host, port)
+        self.url = base_url(settings, host, self.socket.getsockname()[1])
+
+        def ssl_factory(
+            _config: uvicorn.Config, _default: Callable[[], ssl.SSLContext]
+        ) -> ssl.SSLContext:
+            assert context is not None
+            return context
+
+        config = uvicorn.Config(
+            create_app(settings, services),
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            proxy_headers=settings.server.insecure_http,
+            ssl_certfile=str(settings.tls_cert_path) if context else None,
+            ssl_context_factory=ssl_factory if context else None,
+            ws="websockets-sansio",
+            timeout_graceful_shutdown=5,
+        )
+        self.server = uvicorn.Server(config)
+
+    async def run(self, on_ready: Callable[[str], None] | None = None) -> None:
+        task = asyncio.create_task(self.server.serve(sockets=[self.socket]))
+        while not self.server.started and not task.done():
+            await asyncio.sleep(0.05)
+        if self.server.started:
+            logger.info("mimamoru is serving at %s", self.url)
+            if on_ready is not None:
+                on_ready(self.url)
+        await task
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+
+    def close(self) -> None:
+        self.socket.close()
+
+
 def serve(
     settings: Settings,
     services: Services,
@@ -52,50 +104,8 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve until interrupted. TLS unless ``server.insecure_http`` is set."""
-    host, port = settings.server.host, settings.server.port
-    context: ssl.SSLContext | None = None
-    if settings.server.insecure_http:
-        logger.warning(
-            "serving PLAIN HTTP without TLS (--insecure-http): only safe behind a "
-            "TLS-terminating proxy on the same host"
-        )
-    else:
-        context = server_ssl_context(settings.tls_cert_path, settings.tls_key_path)
-    sock = bind_socket(host, port)
-    app = create_app(settings, services)
-    tls_context = context
-
-    def ssl_factory(
-        _config: uvicorn.Config, _default: Callable[[], ssl.SSLContext]
-    ) -> ssl.SSLContext:
-        assert tls_context is not None
-        return tls_context
-
-    config = uvicorn.Config(
-        app,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        proxy_headers=settings.server.insecure_http,
-        ssl_certfile=str(settings.tls_cert_path) if context else None,
-        ssl_context_factory=ssl_factory if context else None,
-        ws="websockets-sansio",
-        timeout_graceful_shutdown=5,
-    )
-    server = uvicorn.Server(config)
-    url = base_url(settings, host, sock.getsockname()[1])
-
-    async def run() -> None:
-        task = asyncio.create_task(server.serve(sockets=[sock]))
-        while not server.started and not task.done():
-            await asyncio.sleep(0.05)
-        if server.started:
-            logger.info("mimamoru is serving at %s", url)
-            if on_ready is not None:
-                on_ready(url)
-        await task
-
+    prepared = PreparedServer(settings, services)
     try:
-        asyncio.run(run())
+        asyncio.run(prepared.run(on_ready))
     finally:
-        sock.close()
+        prepared.close()

@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def stop() -> bool:
         loop.quit()
-        return GLib.SOURCE_REMOVE
+        return bool(GLib.SOURCE_REMOVE)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         GLib.unix_signal_add(GLib.PRIORITY_HIGH, signum, stop)
