@@ -97,15 +97,11 @@ class Installation:
 
 
 def make_installation(root: Path, database_url: str | None = None) -> Installation:
+    root.mkdir(parents=True, exist_ok=True)
     data_dir = root / "data"
     password_file = root / "admin-password.txt"
     password_file.write_text(ADMIN_PASSWORD + "\n", encoding="utf-8")
-    if database_url:
-        os.environ["MIMAMORU_DATABASE_URL"] = database_url
-    try:
-        init_installation(data_dir, admin_password_file=password_file)
-    finally:
-        os.environ.pop("MIMAMORU_DATABASE_URL", None)
+    init_installation(data_dir, admin_password_file=password_file, database_url=database_url)
     return Installation(data_dir, "admin", ADMIN_PASSWORD, database_url)
 
 
@@ -129,7 +125,10 @@ class RunningServer:
     def login(self, client: httpx.Client) -> str:
         response = client.post(
             "/api/v1/auth/login",
-            json={"username": self.installation.admin_user, "password": self.installation.admin_password},
+            json={
+                "username": self.installation.admin_user,
+                "password": self.installation.admin_password,
+            },
         )
         response.raise_for_status()
         token: str = response.json()["token"]

@@ -91,7 +91,9 @@ def init_installation(
     admin_password_file: Path | None = None,
     hostname: str | None = None,
     clock: Clock | None = None,
+    database_url: str | None = None,
 ) -> InitResult:
+    """Create the installation; ``database_url`` overrides settings (tests, scripted setups)."""
     data_dir = data_dir.expanduser().resolve()
     if is_installation(data_dir):
         raise InstallationExistsError(
@@ -109,7 +111,7 @@ def init_installation(
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         data_dir.chmod(0o700)
-        settings = load_settings(data_dir)
+        settings = load_settings(data_dir, database_url=database_url)
         chosen = _create_contents(settings, admin_user, password, hostname, clock or SystemClock())
         generated = chosen if password is None else None
         (data_dir / CONFIG_FILE_NAME).write_text(CONFIG_TEMPLATE, encoding="utf-8")

@@ -23,7 +23,9 @@ def test_chain_verifies_and_links(database_url: str) -> None:
         check = log.verify()
         assert check.ok and check.events == 5
         with database.engine.connect() as connection:
-            first = connection.execute(sa.text("SELECT prev_hash FROM audit_events ORDER BY id")).first()
+            first = connection.execute(
+                sa.text("SELECT prev_hash FROM audit_events ORDER BY id")
+            ).first()
         assert first is not None and first[0] == GENESIS_HASH
     finally:
         database.dispose()

@@ -40,11 +40,17 @@ def test_times_round_trip_as_utc(database: Database) -> None:
 
 
 def test_naive_datetimes_are_refused(database: Database) -> None:
-    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
-        with database.session() as session:
-            camera_queries.add_camera(
-                session, name="x", source="test://pattern", retention_days=1, now=datetime(2026, 1, 1)
-            )
+    with (
+        pytest.raises(sa.exc.StatementError, match="naive datetime"),
+        database.session() as session,
+    ):
+        camera_queries.add_camera(
+            session,
+            name="x",
+            source="test://pattern",
+            retention_days=1,
+            now=datetime(2026, 1, 1),
+        )
 
 
 def test_segments_in_range_are_ordered_and_overlapping(database: Database) -> None:
@@ -90,15 +96,22 @@ def test_cameras_with_recordings_cannot_be_deleted_from_under_them(database: Dat
         segment_queries.add_segment(
             session,
             Segment(
-                camera_id=camera.id, start_time=T0, end_time=T0 + timedelta(seconds=1),
-                path="1/a.mp4", bytes=1, sha256="0" * 64, frame_count=1, codec="h264",
-                width=2, height=2, created_at=T0,
+                camera_id=camera.id,
+                start_time=T0,
+                end_time=T0 + timedelta(seconds=1),
+                path="1/a.mp4",
+                bytes=1,
+                sha256="0" * 64,
+                frame_count=1,
+                codec="h264",
+                width=2,
+                height=2,
+                created_at=T0,
             ),
         )
         camera_id = camera.id
-    with pytest.raises(sa.exc.IntegrityError):
-        with database.session() as session:
-            session.execute(sa.text("DELETE FROM cameras WHERE id = :id"), {"id": camera_id})
+    with pytest.raises(sa.exc.IntegrityError), database.session() as session:
+        session.execute(sa.text("DELETE FROM cameras WHERE id = :id"), {"id": camera_id})
 
 
 def test_login_sessions_expire(database: Database) -> None:
@@ -108,7 +121,11 @@ def test_login_sessions_expire(database: Database) -> None:
             session, username="u", password_hash="h", role="admin", now=clock.now()
         )
         user_queries.add_login_session(
-            session, user_id=user.id, token_hash="a" * 64, now=T0, expires_at=T0 + timedelta(hours=1)
+            session,
+            user_id=user.id,
+            token_hash="a" * 64,
+            now=T0,
+            expires_at=T0 + timedelta(hours=1),
         )
     with database.session() as session:
         assert user_queries.delete_expired_login_sessions(session, T0 + timedelta(minutes=30)) == 0

@@ -13,7 +13,9 @@ def test_render_text_size_scales() -> None:
 
 
 def test_clock_overlay_draws_into_the_frame() -> None:
-    frame = av.VideoFrame.from_ndarray(np.full((240 * 3 // 2, 320), 128, np.uint8), format="yuv420p")
+    frame = av.VideoFrame.from_ndarray(
+        np.full((240 * 3 // 2, 320), 128, np.uint8), format="yuv420p"
+    )
     ClockOverlay().apply(frame, datetime(2026, 11, 28, 12, 34, 56, tzinfo=UTC))
     luma = luma_plane(frame)
     corner = luma[:20, :200]
@@ -25,7 +27,9 @@ def test_clock_overlay_draws_into_the_frame() -> None:
 def test_different_times_draw_different_pixels() -> None:
     frames = []
     for second in (1, 2):
-        frame = av.VideoFrame.from_ndarray(np.zeros((120 * 3 // 2, 160), np.uint8), format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(
+            np.zeros((120 * 3 // 2, 160), np.uint8), format="yuv420p"
+        )
         ClockOverlay().apply(frame, datetime(2026, 1, 1, 0, 0, second, tzinfo=UTC))
         frames.append(luma_plane(frame).copy())
     assert not np.array_equal(frames[0], frames[1])

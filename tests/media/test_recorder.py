@@ -121,7 +121,8 @@ def test_rtsp_camera_that_goes_away_and_comes_back(run_recorder: RecorderFactory
     assert run.thread.is_alive() is False
     starts = [segment.start for segment in run.segments]
     gaps = [
-        (after.start - before_.end) for before_, after in zip(run.segments, run.segments[1:], strict=False)
+        (after.start - before_.end)
+        for before_, after in zip(run.segments, run.segments[1:], strict=False)
     ]
     assert max(gaps) > timedelta(seconds=0.5), "the outage is visible as a gap in the index"
     assert starts == sorted(starts)

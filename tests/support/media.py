@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -9,7 +10,9 @@ from pathlib import Path
 import av
 
 
-def make_h264_file(path: Path, *, seconds: float = 3.0, rate: int = 15, size: str = "320x240") -> Path:
+def make_h264_file(
+    path: Path, *, seconds: float = 3.0, rate: int = 15, size: str = "320x240"
+) -> Path:
     """An MP4 of FFmpeg's testsrc2 encoded with libx264, one keyframe per second."""
     width, height = (int(part) for part in size.split("x"))
     source = av.open(f"testsrc2=size={size}:rate={rate}", format="lavfi")
@@ -52,7 +55,7 @@ def decode_file(path: Path) -> Decoded:
             times.append(frame.time)
             width, height = frame.width, frame.height
         codec = stream.codec_context.name
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     return Decoded(
         frames=len(times),
         duration=(times[-1] - times[0]) if len(times) > 1 else 0.0,

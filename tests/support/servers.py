@@ -68,12 +68,32 @@ class ServerThread:
 class RtspCamera:
     """GStreamer's RTSP server playing a live H.264 test pattern on 127.0.0.1."""
 
-    def __init__(self, port: int, *, path: str = "/cam", user: str | None = None,
-                 password: str | None = None, size: str = "320x240", rate: int = 15) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        path: str = "/cam",
+        user: str | None = None,
+        password: str | None = None,
+        size: str = "320x240",
+        rate: int = 15,
+    ) -> None:
         self.port = port
         self.path = path
-        self._args = [SYSTEM_PYTHON, str(RTSP_SCRIPT), "--port", str(port), "--path", path,
-                      "--size", size, "--rate", str(rate), "--keyint", str(rate)]
+        self._args = [
+            SYSTEM_PYTHON,
+            str(RTSP_SCRIPT),
+            "--port",
+            str(port),
+            "--path",
+            path,
+            "--size",
+            size,
+            "--rate",
+            str(rate),
+            "--keyint",
+            str(rate),
+        ]
         if user and password:
             self._args += ["--user", user, "--password", password]
         self._process: subprocess.Popen[str] | None = None

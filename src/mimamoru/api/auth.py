@@ -1,6 +1,5 @@
 """Login and logout."""
 
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status

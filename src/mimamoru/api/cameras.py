@@ -1,6 +1,5 @@
 """Cameras: list, add, show (status included)."""
 
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status

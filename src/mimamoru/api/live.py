@@ -7,7 +7,6 @@ same way. The session is re-checked every few seconds; a logged-out or
 disabled user is cut off.
 """
 
-
 import asyncio
 import contextlib
 import json

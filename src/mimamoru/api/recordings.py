@@ -1,6 +1,5 @@
 """Recorded segments: the index per camera and the segment files."""
 
-
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, status

@@ -1,6 +1,5 @@
 """Health check (no login)."""
 
-
 from fastapi import APIRouter
 
 from mimamoru.api.schemas import Health

@@ -1,6 +1,5 @@
 """HTML pages. They are shells: all camera data is fetched through the gated API."""
 
-
 from pathlib import Path
 
 from fastapi import FastAPI, Request

@@ -1,0 +1,94 @@
+"""Every route that can reveal camera data goes through the access gate.
+
+The test walks every route of the real app. A route whose path mentions a
+camera, a recording, live or snapshot media — or any WebSocket — must depend
+on a ``GatedAccess`` dependency (which calls ``AccessGate.authorize`` and
+audits). Anything else must be on the short list of routes known to serve no
+camera data. A new route therefore fails here until someone decides which it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI, WebSocket
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, APIWebSocketRoute, iter_route_contexts
+
+from mimamoru.api.deps import GatedAccess
+from mimamoru.app import create_app
+from mimamoru.services import Services
+from tests.conftest import Installation
+
+# Routes that serve no footage and no per-camera data, with the reason.
+NOT_CAMERA_DATA = {
+    "/api/v1/health": "liveness only",
+    "/api/v1/auth/login": "authentication",
+    "/api/v1/auth/logout": "authentication",
+    "/api/v1/auth/me": "the caller's own account",
+    "/api/v1/cameras": "GET filters the list through gate.visible_camera_ids; POST is admin-only",
+    "/api/v1/openapi.json": "API description",
+    "/": "redirect",
+    "/login": "page shell without data",
+    "/cameras": "page shell; data comes from the gated API",
+    "/live": "page shell; video comes from the gated WebSocket",
+    "/static": "CSS and JavaScript only",
+}
+
+
+def gated(dependant: Dependant) -> bool:
+    if isinstance(dependant.call, GatedAccess):
+        return True
+    return any(gated(sub) for sub in dependant.dependencies)
+
+
+def ungated_routes(app: FastAPI) -> tuple[list[str], int]:
+    """Routes that are neither gated nor known to be free of camera data; and the gated count."""
+    problems: list[str] = []
+    gated_count = 0
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        path = context.path or ""
+        if isinstance(route, (APIRoute, APIWebSocketRoute)) and gated(route.dependant):
+            gated_count += 1
+        elif isinstance(route, APIWebSocketRoute) or path not in NOT_CAMERA_DATA:
+            problems.append(f"{type(route).__name__} {path}")
+    return problems, gated_count
+
+
+@pytest.fixture
+def app(installation: Installation) -> Iterator[FastAPI]:
+    settings = installation.settings()
+    services = Services.build(settings)
+    try:
+        yield create_app(settings, services, start_recorders=False)
+    finally:
+        services.close()
+
+
+def test_every_camera_data_route_uses_the_gate(app: FastAPI) -> None:
+    problems, gated_count = ungated_routes(app)
+    assert problems == []
+    assert gated_count >= 4, "the gated routes were found"
+
+
+def test_a_route_that_skips_the_gate_is_caught(app: FastAPI) -> None:
+    @app.get("/api/v1/cameras/{camera_id}/leak")
+    def leak(camera_id: int) -> dict[str, int]:
+        return {"camera_id": camera_id}
+
+    @app.websocket("/api/v1/cameras/{camera_id}/leaky-socket")
+    async def leaky_socket(websocket: WebSocket) -> None:
+        await websocket.close()
+
+    problems, _ = ungated_routes(app)
+    assert any("/leak" in problem for problem in problems)
+    assert any("/leaky-socket" in problem for problem in problems)
+
+
+def test_static_files_hold_no_media() -> None:
+    from mimamoru.web.pages import WEB_DIR
+
+    suffixes = {path.suffix for path in (WEB_DIR / "static").iterdir()}
+    assert suffixes <= {".js", ".css", ".svg", ".ico"}

@@ -1,0 +1,111 @@
+"""Live view over WebSocket: fMP4 from the recorder, gated and audited."""
+
+from __future__ import annotations
+
+import json
+import ssl
+
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from mimamoru.db.audit import events_in_order
+from tests.conftest import RunningServer
+from tests.support.servers import ca_context
+
+
+def ws_url(server: RunningServer, camera_id: int) -> str:
+    return server.url.replace("https://", "wss://") + f"/api/v1/cameras/{camera_id}/live"
+
+
+def context(server: RunningServer) -> ssl.SSLContext:
+    return ca_context(server.installation.data_dir)
+
+
+def test_live_sends_init_then_fragments(server: RunningServer) -> None:
+    with server.client() as client:
+        token = server.login(client)
+        client.headers["Authorization"] = f"Bearer {token}"
+        camera = client.post(
+            "/api/v1/cameras",
+            json={"name": "Live", "source": "test://pattern?size=160x120&rate=10"},
+        ).json()
+    with connect(
+        ws_url(server, camera["id"]),
+        ssl=context(server),
+        additional_headers={"Authorization": f"Bearer {token}"},
+        open_timeout=20,
+    ) as socket:
+        announcement = json.loads(socket.recv(timeout=20))
+        assert announcement["type"] == "init"
+        assert announcement["codec"].startswith("avc1.")
+        init = socket.recv(timeout=10)
+        assert isinstance(init, bytes) and init[4:8] == b"ftyp"
+        fragment = socket.recv(timeout=10)
+        assert isinstance(fragment, bytes) and fragment[4:8] == b"moof"
+        assert b"mdat" in fragment
+    with server.services.database.session() as session:
+        actions = {(event.action, event.camera_id) for event in events_in_order(session)}
+    assert ("access.live", camera["id"]) in actions
+
+
+def test_live_refuses_without_login(server: RunningServer) -> None:
+    with (
+        pytest.raises(InvalidStatus) as excinfo,
+        connect(ws_url(server, 1), ssl=context(server), open_timeout=10),
+    ):
+        pass
+    assert excinfo.value.response.status_code == 403
+
+
+def test_live_refuses_unknown_camera(server: RunningServer) -> None:
+    with server.client() as client:
+        token = server.login(client)
+    with (
+        pytest.raises(InvalidStatus),
+        connect(
+            ws_url(server, 4242),
+            ssl=context(server),
+            additional_headers={"Authorization": f"Bearer {token}"},
+            open_timeout=10,
+        ),
+    ):
+        pass
+
+
+def test_live_refuses_other_origins(server: RunningServer) -> None:
+    with server.client() as client:
+        token = server.login(client)
+    with (
+        pytest.raises(InvalidStatus),
+        connect(
+            ws_url(server, 1),
+            ssl=context(server),
+            origin="https://evil.example",  # type: ignore[arg-type]
+            additional_headers={"Authorization": f"Bearer {token}"},
+            open_timeout=10,
+        ),
+    ):
+        pass
+
+
+def test_logged_out_viewer_is_cut_off(server: RunningServer) -> None:
+    with server.client() as client:
+        token = server.login(client)
+        client.headers["Authorization"] = f"Bearer {token}"
+        camera = client.post(
+            "/api/v1/cameras", json={"name": "Cut", "source": "test://pattern?size=160x120&rate=10"}
+        ).json()
+        with connect(
+            ws_url(server, camera["id"]),
+            ssl=context(server),
+            additional_headers={"Authorization": f"Bearer {token}"},
+            open_timeout=20,
+        ) as socket:
+            socket.recv(timeout=20)
+            assert client.post("/api/v1/auth/logout").status_code == 204
+            from websockets.exceptions import ConnectionClosed
+
+            with pytest.raises(ConnectionClosed):
+                for _ in range(200):
+                    socket.recv(timeout=10)
