@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import av
 import numpy as np
 
-from mimamoru.media.filters import ClockOverlay, luma_plane
+from mimamoru.media.filters import ClockOverlay, luma_plane, plane_view
 from mimamoru.media.font import render_text
 
 
@@ -18,10 +18,11 @@ def test_clock_overlay_draws_into_the_frame() -> None:
     )
     ClockOverlay().apply(frame, datetime(2026, 11, 28, 12, 34, 56, tzinfo=UTC))
     luma = luma_plane(frame)
-    corner = luma[:20, :200]
+    corner = luma[-20:, :200]
     assert (corner == 235).any(), "text pixels drawn"
     assert (corner == 16).any(), "background box drawn"
-    assert (luma[100:, :] == 128).all(), "rest of the picture untouched"
+    assert (luma[:200, :] == 128).all(), "rest of the picture untouched"
+    assert (plane_view(frame, 1)[-5:, :50] == 128).all(), "neutral chroma under the text"
 
 
 def test_different_times_draw_different_pixels() -> None:

@@ -1,0 +1,107 @@
+"""The browser UI in real Chromium (Debian's), driven by Playwright, over HTTPS."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import RunningServer
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.browser
+
+
+def spki_hash(cert_pem: Path) -> str:
+    """Chromium trusts exactly this key: the test keeps certificate checking on."""
+    certificate = x509.load_pem_x509_certificates(cert_pem.read_bytes())[0]
+    spki = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
+@pytest.fixture
+def browser(server: RunningServer) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: scripts/test.sh installs Debian's chromium package")
+    cert = server.installation.data_dir / "tls" / "cert.pem"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--ignore-certificate-errors-spki-list={spki_hash(cert)}",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def log_in(page: Page, server: RunningServer, password: str | None = None) -> None:
+    page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/login")
+    page.get_by_label("User name").fill(server.installation.admin_user)
+    page.get_by_label("Password").fill(password or server.installation.admin_password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_wrong_password_shows_an_error(server: RunningServer, browser: Browser) -> None:
+    page = browser.new_page()
+    log_in(page, server, password="not-the-password")
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+
+
+def test_login_camera_list_and_live_test_pattern(
+    server: RunningServer, browser: Browser, tmp_path: Path
+) -> None:
+    server.services.cameras.add(
+        name="Test pattern", source="test://pattern?size=320x240&rate=15", retention_days=1
+    )
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, server)
+    expect(page).to_have_url(f"{server.url}/cameras")
+    row = page.locator("#cameras tbody tr", has_text="Test pattern")
+    expect(row.locator(".badge")).to_have_text("recording", timeout=20_000)
+
+    row.get_by_role("link", name="Live").click()
+    expect(page.locator("#camera-name")).to_have_text("Test pattern")
+    video = page.locator("#live-video")
+    expect(video).to_have_attribute("data-state", "live", timeout=20_000)
+    page.wait_for_function(
+        "() => { const v = document.getElementById('live-video');"
+        " return v.videoWidth === 320 && v.currentTime > 1.0; }",
+        timeout=30_000,
+    )
+    page.screenshot(path=str(tmp_path / "live-page.png"))
+    first = video.screenshot(path=str(tmp_path / "live-1.png"))
+    page.wait_for_timeout(1500)
+    second = video.screenshot(path=str(tmp_path / "live-2.png"))
+    assert first != second, "the picture moves"
+    expect(page.locator("#recordings li").first).to_be_visible(timeout=20_000)
+    assert errors == []
+
+
+def test_pages_need_login(server: RunningServer, browser: Browser) -> None:
+    page = browser.new_page()
+    for path in ("/cameras", "/live?camera=1"):
+        page.goto(f"{server.url}{path}")
+        expect(page).to_have_url(f"{server.url}/login")
