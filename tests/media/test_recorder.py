@@ -11,6 +11,7 @@ import pytest
 
 from mimamoru.media.status import CameraState
 from tests.media.conftest import RecorderFactory, RecorderRun
+from tests.support.http_camera import http_camera
 from tests.support.media import decode_file, make_h264_file
 from tests.support.servers import free_port, rtsp_camera
 
@@ -167,3 +168,28 @@ def test_file_that_is_not_video_is_an_error(run_recorder: RecorderFactory, tmp_p
     reason = run.recorder.status.snapshot().reason or ""
     run.stop()
     assert reason.startswith("not a video stream")
+
+
+def test_http_mjpeg_camera_is_re_encoded_to_h264(run_recorder: RecorderFactory) -> None:
+    with http_camera() as base:
+        run = run_recorder(f"{base}/mjpeg")
+        run.wait_for(lambda: len(run.segments) >= 2, 30)
+        run.stop()
+    assert run.recorder.status.snapshot().mode == "encode"
+    for segment in run.segments:
+        decoded = decode_file(run.path(segment))
+        assert decoded.codec == "h264"
+        assert (decoded.width, decoded.height) == (320, 240)
+        assert decoded.frames == segment.frame_count > 0
+
+
+def test_http_mp4_is_recorded_until_it_ends(run_recorder: RecorderFactory, tmp_path: Path) -> None:
+    clip = make_h264_file(tmp_path / "clip.mp4", seconds=2.0, rate=15)
+    with http_camera({"clip.mp4": clip}) as base:
+        run = run_recorder(f"{base}/clip.mp4")
+        run.wait_for(lambda: any(state is CameraState.OFFLINE for state, _ in run.states), 30)
+        run.stop()
+    assert run.recorder.status.snapshot().mode == "copy"
+    assert sum(segment.frame_count for segment in run.segments) >= 30
+    reasons = [reason for state, reason in run.states if state is CameraState.OFFLINE]
+    assert "the camera closed the stream" in reasons

@@ -153,9 +153,19 @@ class Recorder:
             if self._clock.monotonic() - started > self._settings.reconnect_max_seconds:
                 delay = self._settings.reconnect_initial_seconds
             logger.info("%s: reconnecting in %.1f s", self.label, delay)
-            self._stop.wait(delay)
+            self._wait(delay)
             delay = min(delay * 2, self._settings.reconnect_max_seconds)
         self.status.set_state(CameraState.STOPPED)
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep for the backoff, still beating so the watchdog knows this is not a hang."""
+        deadline = self._clock.monotonic() + seconds
+        while not self._stop.is_set():
+            remaining = deadline - self._clock.monotonic()
+            if remaining <= 0:
+                return
+            self.status.beat()
+            self._stop.wait(min(remaining, 1.0))
 
     def _fail(self, state: CameraState, reason: str) -> None:
         if self._stop.is_set():

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from mimamoru.clock import Clock
+from mimamoru.media.filters import FrameFilter
 from mimamoru.media.live import LiveHubs
 from mimamoru.media.recorder import CameraJob, Recorder, SegmentSink
 from mimamoru.media.sources import parse_source
@@ -35,6 +36,11 @@ class CameraDefinition:
 
 
 CameraLoader = Callable[[], Sequence[CameraDefinition]]
+FilterFactory = Callable[[CameraDefinition], Sequence[FrameFilter]]
+
+
+def no_filters(_camera: CameraDefinition) -> Sequence[FrameFilter]:
+    return ()
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Supervisor:
         hubs: LiveHubs,
         clock: Clock,
         load_cameras: CameraLoader,
+        filters_for: FilterFactory = no_filters,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -60,6 +67,7 @@ class Supervisor:
         self._hubs = hubs
         self._clock = clock
         self._load_cameras = load_cameras
+        self._filters_for = filters_for
         self._lock = threading.Lock()
         self._running: dict[int, _Running] = {}
         self._statuses: dict[int, CameraStatus] = {}
@@ -145,7 +153,9 @@ class Supervisor:
             self._invalid[definition.camera_id] = definition
             return status
         self._invalid.pop(definition.camera_id, None)
-        job = CameraJob(definition.camera_id, definition.name, spec)
+        job = CameraJob(
+            definition.camera_id, definition.name, spec, tuple(self._filters_for(definition))
+        )
         recorder = Recorder(
             job,
             self._settings,

@@ -1,0 +1,107 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mimamoru.access.gate import AccessGate
+from mimamoru.access.passwords import (
+    check_password_policy,
+    generate_password,
+    hash_password,
+    verify_password,
+)
+from mimamoru.access.roles import Operation, Role
+from mimamoru.access.sessions import Principal, SessionManager
+from mimamoru.audit.log import AuditLog
+from mimamoru.clock import ManualClock
+from mimamoru.db import audit as audit_queries
+from mimamoru.db import cameras as camera_queries
+from mimamoru.db import users as user_queries
+from mimamoru.db.engine import Database
+from mimamoru.db.migrate import migrate
+from mimamoru.errors import NotFoundError, ValidationFailedError
+
+T0 = datetime(2026, 11, 28, tzinfo=UTC)
+
+
+def test_argon2id_hash_and_verify() -> None:
+    hashed = hash_password("a-long-enough-password")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "a-long-enough-password")
+    assert not verify_password(hashed, "another-password")
+    assert not verify_password(None, "a-long-enough-password")
+    assert not verify_password("garbage", "x")
+
+
+def test_password_policy_and_generation() -> None:
+    with pytest.raises(ValidationFailedError, match="too short"):
+        check_password_policy("short")
+    assert len({generate_password() for _ in range(20)}) == 20
+    check_password_policy(generate_password())
+
+
+@pytest.fixture
+def setup(database_url: str):  # type: ignore[no-untyped-def]
+    database = Database(database_url)
+    migrate(database)
+    clock = ManualClock(T0)
+    audit = AuditLog(database, clock)
+    with database.session() as session:
+        user_queries.add_user(
+            session,
+            username="alice",
+            password_hash=hash_password("alice-password-1"),
+            role="admin",
+            now=T0,
+        )
+        user_queries.add_user(
+            session,
+            username="victor",
+            password_hash=hash_password("victor-password-1"),
+            role="viewer",
+            now=T0,
+        )
+        camera = camera_queries.add_camera(
+            session, name="door", source="test://pattern", retention_days=7, now=T0
+        )
+    yield database, clock, audit, camera.id
+    database.dispose()
+
+
+def test_sessions_expire_and_log_out(setup) -> None:  # type: ignore[no-untyped-def]
+    database, clock, audit, _camera = setup
+    manager = SessionManager(database, clock, audit, timedelta(hours=1))
+    assert manager.login("alice", "wrong-password", client="t") is None
+    issued = manager.login("alice", "alice-password-1", client="t")
+    assert issued is not None
+    assert manager.resolve(issued.token) == issued.principal
+    clock.advance(3601)
+    assert manager.resolve(issued.token) is None, "expired"
+    again = manager.login("alice", "alice-password-1", client="t")
+    assert again is not None
+    manager.logout(again.token, again.principal)
+    assert manager.resolve(again.token) is None
+    with database.session() as session:
+        actions = [event.action for event in audit_queries.events_in_order(session)]
+    assert actions.count("auth.login_failed") == 1 and actions.count("auth.login") == 2
+
+
+def test_gate_denies_by_default_and_audits(setup) -> None:  # type: ignore[no-untyped-def]
+    database, _clock, audit, camera_id = setup
+    gate = AccessGate(database, audit)
+    admin = Principal(1, "alice", Role.ADMIN)
+    viewer = Principal(2, "victor", Role.VIEWER)
+    allowed = gate.authorize(admin, camera_id, Operation.PLAYBACK, time_range=(T0, T0))
+    assert allowed.camera_name == "door" and allowed.audit_event_id is not None
+    with pytest.raises(NotFoundError) as forbidden:
+        gate.authorize(viewer, camera_id, Operation.LIVE)
+    with pytest.raises(NotFoundError) as unknown:
+        gate.authorize(viewer, 999, Operation.LIVE)
+    assert str(forbidden.value).replace(str(camera_id), "N") == str(unknown.value).replace(
+        "999", "N"
+    ), "forbidden and unknown look the same"
+    assert gate.visible_camera_ids(viewer, [camera_id]) == []
+    with database.session() as session:
+        actions = [(e.actor, e.action) for e in audit_queries.events_in_order(session)]
+    assert ("alice", "access.playback") in actions
+    assert ("victor", "access.denied.live") in actions
+    assert audit.verify().ok
