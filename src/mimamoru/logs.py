@@ -14,3 +14,5 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
     # libav prints its own chatter through PyAV's logging bridge; keep only real problems.
     logging.getLogger("libav").setLevel(logging.ERROR)
+    # Alembic narrates every start; mimamoru logs the migrations that actually run.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

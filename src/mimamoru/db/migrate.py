@@ -44,7 +44,10 @@ def migrate(database: Database) -> Path | None:
     backup = None
     if database.backend == "sqlite" and current is not None:
         backup = _backup_sqlite(database, current)
-    logger.info("migrating database from %s to %s", current or "empty", head)
+    if current is None:
+        logger.info("creating database schema %s", head)
+    else:
+        logger.warning("migrating database schema from %s to %s", current, head)
     command.upgrade(alembic_config(database), "head")
     return backup
 

@@ -155,17 +155,22 @@ class SegmentWriter:
 
     # -- finish ----------------------------------------------------------------------
     def close(self) -> FinishedSegment | None:
-        """Flush and commit the file; ``None`` if it holds no frames."""
+        """Flush and commit the file; ``None`` if it holds no frames.
+
+        If flushing fails (a broken encoder, a full disk), the fragments already written are
+        still a playable file, so they are kept rather than thrown away.
+        """
         try:
             if self._stream is not None and self._stream.codec_context.is_encoder:
                 for packet in self._stream.encode(None):
                     self._container.mux(packet)
             self._container.close()
-        except (av.FFmpegError, ValueError):
-            logger.exception("camera %s: could not finish segment cleanly", self.camera_id)
-            self._target.discard()
-            return None
-        if self.frame_count == 0:
+        except (av.FFmpegError, OSError, ValueError):
+            logger.exception(
+                "camera %s: could not finish segment cleanly; keeping what was written",
+                self.camera_id,
+            )
+        if self.frame_count == 0 or self._target.bytes_written == 0:
             self._target.discard()
             return None
         self._target.commit()
@@ -181,10 +186,3 @@ class SegmentWriter:
             width=self.width,
             height=self.height,
         )
-
-    def abort(self) -> None:
-        try:
-            self._container.close()
-        except (av.FFmpegError, ValueError):
-            logger.debug("camera %s: error closing an aborted segment", self.camera_id)
-        self._target.discard()
