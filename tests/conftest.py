@@ -145,7 +145,8 @@ def start_server(installation: Installation) -> Iterator[ServerFactory]:
 
     def start(target: Installation | None = None, **overrides: Any) -> RunningServer:
         chosen = target or installation
-        settings = chosen.settings(server={"port": free_port()}, **overrides)
+        server = {"port": free_port(), **overrides.pop("server", {})}
+        settings = chosen.settings(server=server, **overrides)
         services = Services.build(settings)
         thread = ServerThread(settings, services).start()
         running = RunningServer(thread.url, services, chosen, thread)

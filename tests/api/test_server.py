@@ -6,12 +6,15 @@ import ssl
 import time
 import warnings
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
+from mimamoru.tls import generate_self_signed
 from tests.conftest import Installation, RunningServer, ServerFactory, make_installation
 from tests.support.media import decode_file
+from tests.support.servers import ca_context
 
 
 def wait_for_recordings(client: httpx.Client, camera_id: int, count: int, timeout: float = 30):
@@ -297,3 +300,20 @@ def test_works_on_postgresql(start_server: ServerFactory, postgres_url: str, tmp
         ).json()
         recordings = wait_for_recordings(client, camera["id"], 2)
         assert client.get(f"/api/v1/recordings/{recordings[0]['id']}").status_code == 200
+
+
+def test_operator_certificate_from_settings(
+    start_server: ServerFactory, installation: Installation, tmp_path: Path
+) -> None:
+    own = tmp_path / "own-tls"
+    ca_path, cert_path, key_path = generate_self_signed(own, "camera.example")
+    running = start_server(server={"tls_cert": str(cert_path), "tls_key": str(key_path)})
+    with httpx.Client(
+        base_url=running.url, verify=ssl.create_default_context(cafile=str(ca_path))
+    ) as client:
+        assert client.get("/api/v1/health").status_code == 200
+    with (
+        httpx.Client(base_url=running.url, verify=ca_context(installation.data_dir)) as old,
+        pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"),
+    ):
+        old.get("/api/v1/health")
