@@ -277,3 +277,38 @@ def test_python_dash_m_and_console_script_agree() -> None:
         ).stdout
         == module.stdout
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql+psycopg://nobody:hunter2@127.0.0.1:1/none", "cannot use the database"),
+        ("postgresql://u:hunter2@host:notaport/db", "invalid settings: database_url"),
+        ("mysql://u:hunter2@h/db", "unsupported database 'mysql'"),
+    ],
+)
+def test_unusable_database_is_one_line_without_the_password(
+    installation: Installation, url: str, message: str
+) -> None:
+    result = mimamoru(
+        "camera",
+        "list",
+        "--data-dir",
+        str(installation.data_dir),
+        env={"MIMAMORU_DATABASE_URL": url},
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert "hunter2" not in result.stderr
+
+
+def test_data_dir_cannot_be_set_from_the_environment(installation: Installation) -> None:
+    result = mimamoru(
+        "camera",
+        "list",
+        "--data-dir",
+        str(installation.data_dir),
+        env={"MIMAMORU_DATA_DIR": "/elsewhere"},
+    )
+    assert result.returncode == 1 and "MIMAMORU_DATA_DIR: unknown setting" in result.stderr

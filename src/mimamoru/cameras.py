@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from mimamoru.db.tables import Camera
 from mimamoru.errors import NotFoundError, ValidationFailedError
 from mimamoru.media.sources import parse_source, redact_source
 from mimamoru.media.supervisor import CameraDefinition
+from mimamoru.privacy.masks import Mask, parse_masks
 
 MAX_RETENTION_DAYS = 3650
 DEFAULT_RETENTION_DAYS = 7
@@ -28,7 +30,25 @@ class CameraRecord:
     source_redacted: str
     retention_days: int
     enabled: bool
+    masks: tuple[Mask, ...]
+    mask_version: int
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class MaskHistoryEntry:
+    version: int
+    masks: tuple[Mask, ...]
+    changed_by: str
+    changed_at: datetime
+
+
+def masks_to_json(masks: Sequence[Mask]) -> str:
+    return json.dumps([mask.as_dict() for mask in masks], separators=(",", ":"))
+
+
+def masks_from_json(text: str) -> tuple[Mask, ...]:
+    return parse_masks(json.loads(text))
 
 
 def _record(row: Camera) -> CameraRecord:
@@ -38,6 +58,8 @@ def _record(row: Camera) -> CameraRecord:
         source_redacted=redact_source(row.source),
         retention_days=row.retention_days,
         enabled=row.enabled,
+        masks=masks_from_json(row.masks),
+        mask_version=row.mask_version,
         created_at=row.created_at,
     )
 
@@ -66,10 +88,19 @@ class CameraService:
         self._database = database
         self._clock = clock
 
-    def add(self, *, name: str, source: str, retention_days: int) -> CameraRecord:
+    def add(
+        self,
+        *,
+        name: str,
+        source: str,
+        retention_days: int,
+        masks: Sequence[Mask] = (),
+        changed_by: str = "system",
+    ) -> CameraRecord:
         name = validate_name(name)
         parse_source(source)
         validate_retention(retention_days)
+        now = self._clock.now()
         try:
             with self._database.session() as session:
                 if camera_queries.camera_by_name(session, name) is not None:
@@ -79,8 +110,19 @@ class CameraService:
                     name=name,
                     source=source,
                     retention_days=retention_days,
-                    now=self._clock.now(),
+                    now=now,
+                    masks=masks_to_json(masks),
+                    mask_version=1 if masks else 0,
                 )
+                if masks:
+                    camera_queries.add_mask_version(
+                        session,
+                        camera_id=row.id,
+                        version=1,
+                        masks=row.masks,
+                        changed_by=changed_by,
+                        now=now,
+                    )
                 return _record(row)
         except IntegrityError as exc:
             raise ValidationFailedError(f"a camera named {name!r} already exists") from exc
@@ -96,10 +138,41 @@ class CameraService:
         with self._database.session() as session:
             return [_record(row) for row in camera_queries.list_cameras(session)]
 
+    def set_masks(self, camera_id: int, masks: Sequence[Mask], changed_by: str) -> CameraRecord:
+        """Replace the camera's masks; a new version is recorded even when clearing them."""
+        now = self._clock.now()
+        with self._database.session() as session:
+            row = camera_queries.camera_for_update(session, camera_id)
+            if row is None:
+                raise NotFoundError(f"camera {camera_id} not found")
+            row.masks = masks_to_json(masks)
+            row.mask_version += 1
+            row.updated_at = now
+            camera_queries.add_mask_version(
+                session,
+                camera_id=camera_id,
+                version=row.mask_version,
+                masks=row.masks,
+                changed_by=changed_by,
+                now=now,
+            )
+            return _record(row)
+
+    def mask_history(self, camera_id: int) -> Sequence[MaskHistoryEntry]:
+        with self._database.session() as session:
+            return [
+                MaskHistoryEntry(
+                    row.version, masks_from_json(row.masks), row.changed_by, row.created_at
+                )
+                for row in camera_queries.mask_history(session, camera_id)
+            ]
+
     def recorder_definitions(self) -> Sequence[CameraDefinition]:
         """Unredacted sources for the recorders; never returned to a caller."""
         with self._database.session() as session:
             return [
-                CameraDefinition(row.id, row.name, row.source)
+                CameraDefinition(
+                    row.id, row.name, row.source, row.mask_version, masks_from_json(row.masks)
+                )
                 for row in camera_queries.enabled_cameras(session)
             ]

@@ -13,10 +13,11 @@ import click
 
 from mimamoru import __version__
 from mimamoru.cameras import DEFAULT_RETENTION_DAYS
-from mimamoru.errors import MimamoruError
+from mimamoru.errors import MimamoruError, ValidationFailedError
 from mimamoru.installation import init_installation, is_installation, open_installation
 from mimamoru.logs import configure_logging
 from mimamoru.media.sources import redact_source
+from mimamoru.privacy.masks import Mask, mask_from_text, parse_masks
 from mimamoru.server import serve
 from mimamoru.services import Services
 from mimamoru.settings import Settings, load_settings
@@ -63,7 +64,11 @@ def main() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Read the admin password from this file instead of generating one.",
 )
-@click.option("--hostname", help="Extra host name for the self-signed certificate.")
+@click.option(
+    "--hostname",
+    help="Host name for the self-signed certificate (default: this machine's name); "
+    "localhost, 127.0.0.1 and ::1 are always included.",
+)
 @operator_errors
 def init(
     data_dir: Path, admin_user: str, admin_password_file: Path | None, hostname: str | None
@@ -169,6 +174,19 @@ def camera() -> None:
     """Manage cameras."""
 
 
+MASK_OPTION = click.option(
+    "--mask",
+    "masks",
+    multiple=True,
+    metavar='"x1,y1 x2,y2 x3,y3 ... [fill=gray|black|mosaic|blur] [block=N]"',
+    help="A privacy mask: polygon corners in 0..1 of the frame. Repeat for more masks.",
+)
+
+
+def _parse_mask_options(masks: tuple[str, ...]) -> tuple[Mask, ...]:
+    return parse_masks([mask_from_text(index, text) for index, text in enumerate(masks)])
+
+
 @camera.command(name="add")
 @DATA_DIR_OPTION
 @click.option("--name", required=True, help="Display name, unique.")
@@ -180,18 +198,32 @@ def camera() -> None:
     show_default=True,
     help="Days to keep recordings.",
 )
+@MASK_OPTION
 @operator_errors
-def camera_add(data_dir: Path, name: str, source: str, retention_days: int) -> None:
+def camera_add(
+    data_dir: Path, name: str, source: str, retention_days: int, masks: tuple[str, ...]
+) -> None:
     """Add a camera and print its id; a running server starts recording it within seconds."""
     configure_logging("WARNING")
+    parsed = _parse_mask_options(masks)
     services = Services.build(_settings(data_dir))
     try:
-        record = services.cameras.add(name=name, source=source, retention_days=retention_days)
+        record = services.cameras.add(
+            name=name,
+            source=source,
+            retention_days=retention_days,
+            masks=parsed,
+            changed_by="cli",
+        )
         services.audit.append(
             actor="cli",
             action="camera.add",
             camera_id=record.id,
-            detail={"name": record.name, "source": record.source_redacted},
+            detail={
+                "name": record.name,
+                "source": record.source_redacted,
+                "masks": [mask.as_dict() for mask in record.masks],
+            },
         )
     finally:
         services.close()
@@ -214,3 +246,32 @@ def camera_list(data_dir: Path) -> None:
             )
     finally:
         services.close()
+
+
+@camera.command(name="set-masks")
+@DATA_DIR_OPTION
+@click.option("--camera", "camera_id", type=int, required=True, help="Camera id.")
+@MASK_OPTION
+@click.option("--clear", is_flag=True, help="Remove all masks (the camera goes back to copy).")
+@operator_errors
+def camera_set_masks(data_dir: Path, camera_id: int, masks: tuple[str, ...], clear: bool) -> None:
+    """Replace a camera's privacy masks; a running server applies them within 2 s."""
+    configure_logging("WARNING")
+    if clear == bool(masks):
+        raise ValidationFailedError("give one or more --mask options, or --clear (not both)")
+    parsed = _parse_mask_options(masks)
+    services = Services.build(_settings(data_dir))
+    try:
+        record = services.cameras.set_masks(camera_id, parsed, "cli")
+        services.audit.append(
+            actor="cli",
+            action="camera.masks",
+            camera_id=record.id,
+            detail={
+                "mask_version": record.mask_version,
+                "masks": [mask.as_dict() for mask in parsed],
+            },
+        )
+    finally:
+        services.close()
+    click.echo(f"camera {record.id}: mask version {record.mask_version}, {len(parsed)} mask(s)")

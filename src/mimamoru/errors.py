@@ -31,6 +31,10 @@ class SourceError(MimamoruError):
     """A camera source URL is malformed or uses an unsupported scheme."""
 
 
+class DatabaseError(MimamoruError):
+    """The metadata database cannot be reached or used."""
+
+
 class TLSError(MimamoruError):
     """The TLS certificate or key cannot be used."""
 

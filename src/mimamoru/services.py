@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import OperationalError
+
 from mimamoru.access.gate import AccessGate
 from mimamoru.access.sessions import SessionManager
 from mimamoru.audit.log import AuditLog
@@ -17,6 +19,7 @@ from mimamoru.cameras import CameraService
 from mimamoru.clock import Clock, SystemClock
 from mimamoru.db.engine import Database, redact_url
 from mimamoru.db.migrate import migrate
+from mimamoru.errors import DatabaseError
 from mimamoru.media.live import LiveHubs
 from mimamoru.media.supervisor import Supervisor
 from mimamoru.settings import Settings
@@ -48,6 +51,12 @@ class Services:
         logger.info("database: %s", redact_url(database.url))
         try:
             migrate(database)
+        except OperationalError as exc:
+            database.dispose()
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseError(
+                f"cannot use the database {redact_url(database.url)}: {reason}"
+            ) from exc
         except Exception:
             database.dispose()
             raise

@@ -57,13 +57,22 @@ class RecordingSettings(Section):
         "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
     ] = "veryfast"
     crf: int = Field(default=23, ge=0, le=51)
+    encoder_threads: int = Field(
+        default=0, ge=0, le=64, description="libx264 threads per camera; 0 lets x264 choose"
+    )
+    decoder_threads: int = Field(
+        default=0, ge=0, le=64, description="decoder threads per camera; 0 lets FFmpeg choose"
+    )
     reconnect_initial_seconds: float = Field(default=1.0, gt=0, le=60)
     reconnect_max_seconds: float = Field(default=30.0, gt=0, le=600)
     open_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     read_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     watchdog_seconds: float = Field(default=30.0, gt=0, le=600)
     reconcile_seconds: float = Field(
-        default=2.0, gt=0, le=60, description="How often the server picks up camera changes"
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often the server picks up camera and mask changes",
     )
 
 
@@ -142,6 +151,11 @@ class _TomlFileSource(PydanticBaseSettingsSource):
             return
         try:
             self._data = tomllib.loads(path.read_text(encoding="utf-8"))
+            if "data_dir" in self._data:
+                raise SettingsError(
+                    f"invalid settings: data_dir: cannot be set in {path.name}; "
+                    "the data dir is where this file lives (--data-dir)"
+                )
         except tomllib.TOMLDecodeError as exc:
             raise SettingsError(f"{path}: invalid TOML: {exc}") from exc
         except (OSError, UnicodeDecodeError) as exc:
@@ -179,7 +193,7 @@ def load_settings(data_dir: Path, **overrides: Any) -> Settings:
 def _reject_unknown_environment(environ: Mapping[str, str]) -> None:
     """A misspelt ``MIMAMORU_*`` variable would otherwise be silently ignored."""
     prefix = "MIMAMORU_"
-    known = set(Settings.model_fields)
+    known = set(Settings.model_fields) - {"data_dir"}  # the data dir comes from --data-dir
     for name in environ:
         if not name.upper().startswith(prefix):
             continue

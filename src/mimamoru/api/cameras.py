@@ -2,15 +2,16 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from mimamoru.access.gate import Authorization
 from mimamoru.access.roles import Operation
 from mimamoru.access.sessions import Principal
 from mimamoru.api.deps import Dependencies
-from mimamoru.api.schemas import CameraCreate, CameraOut, ErrorOut
+from mimamoru.api.schemas import CameraCreate, CameraOut, CameraPatch, ErrorOut, MaskOut
 from mimamoru.cameras import CameraRecord
 from mimamoru.errors import MimamoruError
+from mimamoru.privacy.masks import parse_masks
 from mimamoru.services import Services
 
 
@@ -29,6 +30,9 @@ def camera_out(services: Services, camera: CameraRecord) -> CameraOut:
         fps=snapshot.fps if snapshot else 0.0,
         bitrate_kbps=snapshot.bitrate_kbps if snapshot else 0.0,
         mode=snapshot.mode if snapshot else None,
+        decode_errors=snapshot.decode_errors if snapshot else 0,
+        masks=[MaskOut.model_validate(mask.as_dict()) for mask in camera.masks],
+        mask_version=camera.mask_version,
         created_at=camera.created_at,
     )
 
@@ -55,7 +59,11 @@ def build_router(deps: Dependencies) -> APIRouter:
     ) -> CameraOut:
         try:
             camera = services.cameras.add(
-                name=body.name, source=body.source, retention_days=body.retention_days
+                name=body.name,
+                source=body.source,
+                retention_days=body.retention_days,
+                masks=parse_masks(body.masks),
+                changed_by=principal.username,
             )
         except MimamoruError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
@@ -63,7 +71,11 @@ def build_router(deps: Dependencies) -> APIRouter:
             actor=principal.username,
             action="camera.add",
             camera_id=camera.id,
-            detail={"name": camera.name, "source": camera.source_redacted},
+            detail={
+                "name": camera.name,
+                "source": camera.source_redacted,
+                "masks": [mask.as_dict() for mask in camera.masks],
+            },
         )
         return camera_out(services, camera)
 
@@ -77,5 +89,57 @@ def build_router(deps: Dependencies) -> APIRouter:
         authorization: Annotated[Authorization, Depends(deps.camera(Operation.VIEW))],
     ) -> CameraOut:
         return camera_out(services, services.cameras.get(authorization.camera_id))
+
+    @router.patch(
+        "/{camera_id}",
+        response_model=CameraOut,
+        responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
+        summary="Change a camera; `masks` replaces its privacy masks (takes effect within 2 s)",
+    )
+    def patch_camera(
+        body: CameraPatch,
+        authorization: Annotated[Authorization, Depends(deps.camera(Operation.CONFIGURE))],
+    ) -> CameraOut:
+        camera = services.cameras.get(authorization.camera_id)
+        if body.masks is not None:
+            try:
+                masks = parse_masks(body.masks)
+            except MimamoruError as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            camera = services.cameras.set_masks(
+                authorization.camera_id, masks, authorization.principal.username
+            )
+            services.audit.append(
+                actor=authorization.principal.username,
+                action="camera.masks",
+                camera_id=camera.id,
+                detail={
+                    "mask_version": camera.mask_version,
+                    "masks": [mask.as_dict() for mask in masks],
+                },
+            )
+        return camera_out(services, camera)
+
+    @router.get(
+        "/{camera_id}/snapshot",
+        response_class=Response,
+        responses={
+            200: {"content": {"image/jpeg": {}}, "description": "The latest (masked) frame"},
+            404: {"model": ErrorOut},
+            503: {"model": ErrorOut, "description": "No frame yet; retry shortly"},
+        },
+        summary="JPEG of the camera's latest frame, with its privacy masks burned in",
+    )
+    def snapshot(
+        authorization: Annotated[Authorization, Depends(deps.camera(Operation.LIVE))],
+    ) -> Response:
+        jpeg = services.supervisor.snapshot_jpeg(authorization.camera_id)
+        if jpeg is None:
+            raise HTTPException(
+                status.HTTP_503_SERVICE_UNAVAILABLE,
+                "no frame from this camera yet; try again in a few seconds",
+                headers={"Retry-After": "2"},
+            )
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
     return router

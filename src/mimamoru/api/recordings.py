@@ -36,6 +36,7 @@ def build_router(deps: Dependencies) -> APIRouter:
                 width=record.width,
                 height=record.height,
                 frame_count=record.frame_count,
+                mask_version=record.mask_version,
             )
             for record in services.segments.in_range(authorization.camera_id, start, end)
         ]

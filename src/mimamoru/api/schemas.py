@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +33,21 @@ class Me(BaseModel):
     role: str
 
 
+MASKS_DESCRIPTION = (
+    "Privacy masks: polygons of 3 or more [x, y] points in 0..1 of the frame (not "
+    "self-intersecting), each with a fill: gray (default), black, mosaic (with block_size "
+    "in source pixels, at least 2; default 16) or blur. Masked pixels are destroyed before "
+    "anything is stored or streamed."
+)
+MASKS_EXAMPLE = [{"points": [[0.1, 0.1], [0.4, 0.1], [0.4, 0.5], [0.1, 0.5]], "fill": "gray"}]
+
+
+class MaskOut(BaseModel):
+    points: list[tuple[float, float]]
+    fill: str
+    block_size: int | None = None
+
+
 class CameraCreate(Strict):
     name: str = Field(min_length=1, max_length=100)
     source: str = Field(
@@ -40,6 +56,17 @@ class CameraCreate(Strict):
         description="rtsp://, rtsps://, http(s)://, file:// or test://pattern URL",
     )
     retention_days: int = Field(default=7, ge=1, le=3650)
+    masks: list[dict[str, Any]] = Field(
+        default_factory=list, description=MASKS_DESCRIPTION, examples=[MASKS_EXAMPLE]
+    )
+
+
+class CameraPatch(Strict):
+    masks: list[dict[str, Any]] | None = Field(
+        default=None,
+        description=MASKS_DESCRIPTION + " The list replaces all current masks; [] removes them.",
+        examples=[MASKS_EXAMPLE],
+    )
 
 
 class CameraOut(BaseModel):
@@ -55,6 +82,9 @@ class CameraOut(BaseModel):
     fps: float
     bitrate_kbps: float
     mode: str | None = Field(description="copy (no re-encode) or encode")
+    decode_errors: int = Field(description="Corrupt packets skipped since the recorder started")
+    masks: list[MaskOut]
+    mask_version: int = Field(description="Increases with every change of the masks")
     created_at: datetime
 
 
@@ -67,6 +97,7 @@ class RecordingOut(BaseModel):
     width: int
     height: int
     frame_count: int
+    mask_version: int = Field(description="The mask version that produced this segment")
 
 
 class ErrorOut(BaseModel):

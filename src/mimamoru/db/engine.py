@@ -23,15 +23,18 @@ def redact_url(url: str) -> str:
     """The URL with any password hidden, for logs and messages."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<unparseable database URL>"
 
 
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise SettingsError(f"invalid settings: database_url: cannot parse URL: {exc}") from exc
+        _ = parsed.port
+    except (ArgumentError, ValueError) as exc:
+        raise SettingsError(
+            f"invalid settings: database_url: cannot parse {redact_url(url)}: {exc}"
+        ) from exc
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise SettingsError(

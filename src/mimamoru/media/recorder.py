@@ -25,8 +25,11 @@ from mimamoru.clock import Clock
 from mimamoru.media.filters import ClockOverlay, FrameFilter
 from mimamoru.media.live import LiveHub
 from mimamoru.media.segmenter import EncoderSettings, FinishedSegment, SegmentWriter
+from mimamoru.media.snapshots import SnapshotKeeper
 from mimamoru.media.sources import SourceSpec, redact_source
 from mimamoru.media.status import CameraState, CameraStatus
+from mimamoru.privacy.filter import MaskState
+from mimamoru.privacy.masks import Mask
 from mimamoru.settings import RecordingSettings
 from mimamoru.storage.segments import SegmentStore
 
@@ -34,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 SegmentSink = Callable[[FinishedSegment], object]
 COPYABLE_CODECS = frozenset({"h264"})
+UNCOMPRESSED_CODECS = frozenset({"rawvideo", "wrapped_avframe"})
 DEFAULT_RATE = Fraction(15)
 # Wall-clock and stream clock are re-aligned at a segment boundary when they
 # drift further apart than this (camera clocks drift; RTSP timestamps jump).
@@ -54,6 +58,8 @@ class CameraJob:
     name: str
     source: SourceSpec
     filters: Sequence[FrameFilter] = ()
+    mask_version: int = 0
+    masks: tuple[Mask, ...] = ()
 
 
 class _Timeline:
@@ -114,8 +120,13 @@ class Recorder:
             filters.append(ClockOverlay())
         self._filters: list[FrameFilter] = filters
         self._encoder = EncoderSettings(
-            settings.encoder_preset, settings.crf, settings.keyframe_interval_seconds
+            settings.encoder_preset,
+            settings.crf,
+            settings.keyframe_interval_seconds,
+            settings.encoder_threads,
         )
+        self._masks = MaskState(job.mask_version, job.masks)
+        self._snapshots = SnapshotKeeper()
 
     @property
     def label(self) -> str:
@@ -217,15 +228,20 @@ class Recorder:
         self, container: av.container.InputContainer, timeline: _Timeline, loop_offset: float
     ) -> float:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        codec_name = stream.codec_context.name
-        copy = not self._filters and codec_name in COPYABLE_CODECS
-        self.status.set_mode("copy" if copy else "encode")
+        stream.thread_type = "AUTO" if self._settings.decoder_threads == 0 else "SLICE"
+        if self._settings.decoder_threads:
+            stream.codec_context.thread_count = self._settings.decoder_threads
+        copyable = not self._filters and stream.codec_context.name in COPYABLE_CODECS
+        codec = stream.codec_context.codec
+        # Raw and intra-only sources (test pattern, MJPEG) have no keyframe flags to wait for.
+        keyframes_matter = not (codec.intra_only or codec.name in UNCOMPRESSED_CODECS)
         rate = stream.average_rate or stream.guessed_rate or DEFAULT_RATE
         frame_seconds = 1 / float(rate)
         time_base = stream.time_base or Fraction(1, 90_000)
         last_time = loop_offset
         first_time: float | None = None
+        mode: str | None = None
+        awaiting_keyframe = True
         for packet in container.demux(stream):
             if self._stop.is_set():
                 break
@@ -238,15 +254,35 @@ class Recorder:
             stream_time = loop_offset + float(stamp * time_base) - first_time
             if self.job.source.realtime:
                 self._pace(timeline, stream_time)
-            if copy:
-                self._copy_packet(packet, stream, timeline, stream_time, frame_seconds)
-            else:
-                for frame in packet.decode():
-                    frame_time = stream_time
-                    if frame.time is not None and first_time is not None:
-                        frame_time = loop_offset + frame.time - first_time
-                    self._encode_frame(frame, rate, timeline, frame_time, frame_seconds)
             last_time = stream_time + frame_seconds
+            masks = self._masks
+            wanted = "copy" if copyable and not masks.masks else "encode"
+            if mode != wanted and (mode is None or packet.is_keyframe):
+                # Copy and encode switch only on a keyframe: a copied segment must start
+                # with one, and a decoder can only start from one.
+                self._finish_segment()
+                mode = wanted
+                self.status.set_mode(mode)
+                self._snapshots.clear()
+                awaiting_keyframe = True
+            if awaiting_keyframe and keyframes_matter and not packet.is_keyframe:
+                continue  # nothing decodes before the first keyframe
+            awaiting_keyframe = False
+            if mode == "copy":
+                self._copy_packet(packet, stream, timeline, stream_time, frame_seconds, masks)
+                continue
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError as exc:
+                self.status.decode_error()
+                logger.warning("%s: corrupt packet skipped to next keyframe: %s", self.label, exc)
+                awaiting_keyframe = True
+                continue
+            for frame in frames:
+                frame_time = stream_time
+                if frame.time is not None:
+                    frame_time = loop_offset + frame.time - first_time
+                self._encode_frame(frame, rate, timeline, frame_time, frame_seconds)
         return last_time
 
     def _pace(self, timeline: _Timeline, stream_time: float) -> None:
@@ -263,6 +299,7 @@ class Recorder:
         timeline: _Timeline,
         stream_time: float,
         frame_seconds: float,
+        masks: MaskState,
     ) -> None:
         writer = self._writer
         if writer is None and not packet.is_keyframe:
@@ -270,9 +307,11 @@ class Recorder:
         if packet.is_keyframe and (writer is None or self._segment_full(writer)):
             self._finish_segment()
             self._realign(timeline, stream_time)
-            writer = self._start_segment(timeline.wall(stream_time))
+            writer = self._start_segment(timeline.wall(stream_time), masks.version)
             writer.add_copy_stream(stream)
         assert writer is not None
+        if packet.is_keyframe:
+            self._snapshots.keep_keyframe(stream.codec_context, bytes(packet), masks.version)
         size = packet.size
         writer.write_packet(packet, timeline.wall(stream_time + frame_seconds))
         self._count_frame(size)
@@ -286,21 +325,31 @@ class Recorder:
         frame_seconds: float,
     ) -> None:
         wall = timeline.wall(frame_time)
+        # x264 needs even dimensions in 4:2:0; an odd last row or column is dropped.
         width, height = frame.width - frame.width % 2, frame.height - frame.height % 2
         if frame.format.name != "yuv420p" or (width, height) != (frame.width, frame.height):
             frame = frame.reformat(width=width, height=height, format="yuv420p")
         for frame_filter in self._filters:
             frame = frame_filter.apply(frame, wall)
+        # The mask is the last thing to touch the pixels, and it happens before encoding:
+        # nothing after this line ever sees what lies under a mask.
+        masks = self._masks
+        masks.apply(frame)
         writer = self._writer
         resized = writer is not None and (writer.width, writer.height) != (width, height)
-        if writer is None or resized or self._segment_full(writer):
+        new_masks = writer is not None and writer.mask_version != masks.version
+        if writer is None or resized or new_masks or self._segment_full(writer):
             self._finish_segment()
             self._realign(timeline, frame_time)
             wall = timeline.wall(frame_time)
-            writer = self._start_segment(wall)
+            writer = self._start_segment(wall, masks.version)
             writer.add_encoder(width, height, rate, self._encoder)
         written_before = writer.bytes_written
-        writer.write_frame(frame, wall, timeline.wall(frame_time + frame_seconds))
+        try:
+            writer.write_frame(frame, wall, timeline.wall(frame_time + frame_seconds))
+        except av.FFmpegError as exc:
+            raise SourceProblem(f"H.264 encoder failed: {exc}") from exc
+        self._snapshots.keep_frame(frame, masks.version)
         self._count_frame(writer.bytes_written - written_before)
 
     def _realign(self, timeline: _Timeline, stream_time: float) -> None:
@@ -310,16 +359,29 @@ class Recorder:
 
     def _count_frame(self, size: int) -> None:
         self.status.frame(size)
-        if self.status.snapshot().state is not CameraState.RECORDING:
+        if self.status.state is not CameraState.RECORDING:
             self.status.set_state(CameraState.RECORDING)
 
     def _segment_full(self, writer: SegmentWriter) -> bool:
         return writer.elapsed.total_seconds() >= self._settings.segment_seconds
 
-    def _start_segment(self, start: datetime) -> SegmentWriter:
+    def _start_segment(self, start: datetime, mask_version: int) -> SegmentWriter:
         target = self._store.create(self.job.camera_id, start)
-        self._writer = SegmentWriter(self.job.camera_id, target, self._hub, start)
+        self._writer = SegmentWriter(self.job.camera_id, target, self._hub, start, mask_version)
         return self._writer
+
+    # -- masks and snapshots (called from other threads) ------------------------------
+    def set_masks(self, version: int, masks: Sequence[Mask]) -> None:
+        """Take new masks; they apply from the next frame (encode) or keyframe (copy)."""
+        if version == self._masks.version:
+            return
+        self._snapshots.clear()
+        self._masks = MaskState(version, tuple(masks))
+        logger.info("%s: privacy masks now version %d (%d masks)", self.label, version, len(masks))
+
+    def snapshot_jpeg(self) -> bytes | None:
+        """The latest frame as JPEG, only if it was produced under the current masks."""
+        return self._snapshots.jpeg(self._masks.version)
 
     def _finish_segment(self) -> None:
         writer, self._writer = self._writer, None

@@ -31,6 +31,7 @@ class EncoderSettings:
     preset: str
     crf: int
     keyframe_interval_seconds: float
+    threads: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class FinishedSegment:
     codec: str
     width: int
     height: int
+    mask_version: int
 
 
 class _Tee:
@@ -68,9 +70,15 @@ class SegmentWriter:
     """One segment; built either for stream copy or for encoding frames."""
 
     def __init__(
-        self, camera_id: int, target: SegmentFile, hub: LiveHub | None, start: datetime
+        self,
+        camera_id: int,
+        target: SegmentFile,
+        hub: LiveHub | None,
+        start: datetime,
+        mask_version: int = 0,
     ) -> None:
         self.camera_id = camera_id
+        self.mask_version = mask_version
         self.start = start
         self.last_end = start
         self.frame_count = 0
@@ -135,6 +143,8 @@ class SegmentWriter:
         stream.codec_context.gop_size = max(
             1, round(float(rate) * settings.keyframe_interval_seconds)
         )
+        if settings.threads:
+            stream.codec_context.thread_count = settings.threads
         self._stream = stream
         self.width, self.height = width, height
 
@@ -185,4 +195,5 @@ class SegmentWriter:
             codec="h264",
             width=self.width,
             height=self.height,
+            mask_version=self.mask_version,
         )

@@ -29,6 +29,7 @@ class StatusSnapshot:
     bitrate_kbps: float
     mode: str | None  # "copy" or "encode" once known
     reconnect_attempts: int
+    decode_errors: int
 
 
 _WINDOW_SECONDS = 5.0
@@ -44,6 +45,7 @@ class CameraStatus:
         self._last_frame_at: datetime | None = None
         self._mode: str | None = None
         self._attempts = 0
+        self._decode_errors = 0
         self._samples: deque[tuple[float, int]] = deque()
         self.heartbeat = clock.monotonic()
 
@@ -63,6 +65,15 @@ class CameraStatus:
     def set_mode(self, mode: str) -> None:
         with self._lock:
             self._mode = mode
+
+    def decode_error(self) -> None:
+        with self._lock:
+            self._decode_errors += 1
+
+    @property
+    def state(self) -> CameraState:
+        with self._lock:
+            return self._state
 
     def beat(self) -> None:
         self.heartbeat = self._clock.monotonic()
@@ -93,4 +104,5 @@ class CameraStatus:
                 bitrate_kbps=round(bitrate, 1),
                 mode=self._mode,
                 reconnect_attempts=self._attempts,
+                decode_errors=self._decode_errors,
             )

@@ -20,6 +20,7 @@ from mimamoru.media.live import LiveHubs
 from mimamoru.media.recorder import CameraJob, Recorder, SegmentSink
 from mimamoru.media.sources import parse_source
 from mimamoru.media.status import CameraState, CameraStatus, StatusSnapshot
+from mimamoru.privacy.masks import Mask
 from mimamoru.settings import RecordingSettings
 from mimamoru.storage.segments import SegmentStore
 
@@ -28,11 +29,21 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class CameraDefinition:
-    """What the supervisor needs to know about a camera; changes restart its recorder."""
+    """What the supervisor needs to know about a camera.
+
+    A change of name or source restarts its recorder; a change of masks does not — the
+    running recorder takes the new version (and the other cameras never notice).
+    """
 
     camera_id: int
     name: str
     source: str
+    mask_version: int = 0
+    masks: tuple[Mask, ...] = ()
+
+    @property
+    def restart_key(self) -> tuple[int, str, str]:
+        return (self.camera_id, self.name, self.source)
 
 
 CameraLoader = Callable[[], Sequence[CameraDefinition]]
@@ -94,6 +105,11 @@ class Supervisor:
             if item.thread.is_alive():
                 logger.warning("%s did not stop within %.0f s", item.recorder.label, timeout)
 
+    def snapshot_jpeg(self, camera_id: int) -> bytes | None:
+        with self._lock:
+            item = self._running.get(camera_id)
+        return item.recorder.snapshot_jpeg() if item is not None else None
+
     def status(self, camera_id: int) -> StatusSnapshot | None:
         with self._lock:
             status = self._statuses.get(camera_id)
@@ -111,14 +127,17 @@ class Supervisor:
         with self._lock:
             for camera_id in list(self._running):
                 item = self._running[camera_id]
-                if wanted.get(camera_id) != item.definition:
-                    logger.info(
-                        "%s: configuration changed or removed; stopping", item.recorder.label
-                    )
-                    item.recorder.stop()
-                    del self._running[camera_id]
-                    if camera_id not in wanted:
-                        self._statuses.pop(camera_id, None)
+                target = wanted.get(camera_id)
+                if target is not None and target.restart_key == item.definition.restart_key:
+                    if target.mask_version != item.definition.mask_version:
+                        item.recorder.set_masks(target.mask_version, target.masks)
+                        item.definition = target
+                    continue
+                logger.info("%s: configuration changed or removed; stopping", item.recorder.label)
+                item.recorder.stop()
+                del self._running[camera_id]
+                if target is None:
+                    self._statuses.pop(camera_id, None)
             for camera_id, item in list(self._running.items()):
                 self._watch(camera_id, item)
             for camera_id, definition in wanted.items():
@@ -154,7 +173,12 @@ class Supervisor:
             return status
         self._invalid.pop(definition.camera_id, None)
         job = CameraJob(
-            definition.camera_id, definition.name, spec, tuple(self._filters_for(definition))
+            definition.camera_id,
+            definition.name,
+            spec,
+            tuple(self._filters_for(definition)),
+            definition.mask_version,
+            definition.masks,
         )
         recorder = Recorder(
             job,

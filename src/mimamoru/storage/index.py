@@ -28,6 +28,7 @@ class SegmentRecord:
     frame_count: int
     width: int
     height: int
+    mask_version: int
 
 
 def _record(row: Segment) -> SegmentRecord:
@@ -42,6 +43,7 @@ def _record(row: Segment) -> SegmentRecord:
         frame_count=row.frame_count,
         width=row.width,
         height=row.height,
+        mask_version=row.mask_version,
     )
 
 
@@ -65,6 +67,7 @@ class SegmentIndex:
                     codec=segment.codec,
                     width=segment.width,
                     height=segment.height,
+                    mask_version=segment.mask_version,
                     created_at=self._clock.now(),
                 ),
             )

@@ -1,0 +1,1 @@
+"""Privacy filters applied to decoded frames before anything stores or shows them."""
