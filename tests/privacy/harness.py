@@ -59,9 +59,14 @@ def record_file(
     realtime: bool = False,
     **settings: Any,
 ) -> Run:
-    """Record ``source`` once through (not looped); returns the decoded stored frames."""
+    """Record ``source`` once through (not looped); returns the decoded stored frames.
+
+    By default x264 encodes losslessly (CRF 0), so the checks see exactly what the mask
+    filter wrote, not the encoder's quantisation noise; ``test_masks_hold_at_default_quality``
+    covers the shipped settings.
+    """
     spec = dataclasses.replace(parse_source(f"file://{source}"), realtime=realtime, loop=False)
-    options = {**FAST_RECORDING, "crf": 18, "segment_seconds": 60.0, **settings}
+    options = {**FAST_RECORDING, "crf": 0, "segment_seconds": 60.0, **settings}
     store = SegmentStore(workdir / "segments")
     segments: list[FinishedSegment] = []
     clock = SystemClock()

@@ -84,5 +84,5 @@ def test_mask_text_form() -> None:
         "fill": "mosaic",
         "block_size": 8,
     }
-    with pytest.raises(ValidationFailedError, match="mask 2: '0.1;0.1' is not a point"):
+    with pytest.raises(ValidationFailedError, match=r"mask 2: '0\.1;0\.1' is not a point"):
         mask_from_text(2, "0.1;0.1 0.5,0.5 0.2,0.2")

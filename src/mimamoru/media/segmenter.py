@@ -132,7 +132,6 @@ class SegmentWriter:
                 "preset": settings.preset,
                 "tune": "zerolatency",
                 "crf": str(settings.crf),
-                "profile": "high",
             },
         )
         stream.width = width

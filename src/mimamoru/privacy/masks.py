@@ -23,8 +23,10 @@ FILLS: tuple[Fill, ...] = ("gray", "black", "mosaic", "blur")
 DEFAULT_BLOCK_SIZE = 16
 MAX_POINTS = 64
 MAX_MASKS = 32
-# Blur keeps only detail coarser than this fraction of the shorter frame side.
-BLUR_FRACTION = 1 / 24
+# Blur keeps only detail coarser than this fraction of the shorter frame side (at least
+# 8 px): a face or a screen under it is gone, only the overall colour remains.
+BLUR_FRACTION = 1 / 16
+MIN_BLUR_BLOCK = 8
 
 
 @dataclass(frozen=True)
@@ -249,8 +251,8 @@ class MaskRaster:
             luma = rasterise(mask.points, width, height)
             chroma = chroma_cover(luma, chroma_h, chroma_w)
             self._layers.append((mask, [_region(luma), _region(chroma), _region(chroma)]))
-        blur_block = max(4, round(min(width, height) * BLUR_FRACTION))
-        self._blur_blocks = (blur_block, max(2, blur_block // 2))
+        blur_block = max(MIN_BLUR_BLOCK, round(min(width, height) * BLUR_FRACTION))
+        self._blur_blocks = (blur_block, blur_block // 2)
 
     def apply(self, planes: Sequence[U8Array]) -> None:
         """Burn every mask into the Y, U and V planes, in place."""
