@@ -33,6 +33,7 @@ NOT_CAMERA_DATA = {
     "/login": "page shell without data",
     "/cameras": "page shell; data comes from the gated API",
     "/live": "page shell; video comes from the gated WebSocket",
+    "/masks": "page shell; picture and masks come from the gated API",
     "/static": "CSS and JavaScript only",
 }
 

@@ -36,6 +36,12 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
             return RedirectResponse("/login", status_code=303)
         return templates.TemplateResponse(request, "cameras.html", {"version": __version__})
 
+    @app.get("/masks", include_in_schema=False, response_class=HTMLResponse)
+    def masks_page(request: Request) -> Response:
+        if not logged_in(request):
+            return RedirectResponse("/login", status_code=303)
+        return templates.TemplateResponse(request, "masks.html", {"version": __version__})
+
     @app.get("/live", include_in_schema=False, response_class=HTMLResponse)
     def live_page(request: Request) -> Response:
         if not logged_in(request):

@@ -77,11 +77,14 @@ async function camerasPage() {
           if (value === null) cell.append(statusBadge(camera)); else cell.textContent = value;
           row.append(cell);
         });
-        const link = document.createElement("a");
-        link.href = `/live?camera=${camera.id}`;
-        link.textContent = "Live";
         const linkCell = document.createElement("td");
-        linkCell.append(link);
+        for (const [href, label] of [[`/live?camera=${camera.id}`, "Live"],
+          [`/masks?camera=${camera.id}`, "Masks"]]) {
+          const link = document.createElement("a");
+          link.href = href;
+          link.textContent = label;
+          linkCell.append(link, " ");
+        }
         row.append(linkCell);
         return row;
       }));
@@ -196,10 +199,199 @@ async function loadRecordings(cameraId) {
   }
 }
 
+const SVG = "http://www.w3.org/2000/svg";
+
+async function loadSnapshot(cameraId, image) {
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    const response = await fetch(`/api/v1/cameras/${cameraId}/snapshot`, { credentials: "same-origin" });
+    if (response.ok) {
+      const previous = image.src;
+      image.src = URL.createObjectURL(await response.blob());
+      if (previous.startsWith("blob:")) URL.revokeObjectURL(previous);
+      await image.decode().catch(() => null);
+      return true;
+    }
+    if (response.status !== 503) throw new Error((await response.json()).detail || response.statusText);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  return false;
+}
+
+async function maskEditorPage() {
+  const params = new URLSearchParams(window.location.search);
+  const cameraId = Number.parseInt(params.get("camera") || "", 10);
+  const status = document.getElementById("mask-status");
+  const svg = document.getElementById("mask-canvas");
+  const image = document.getElementById("mask-snapshot");
+  const fill = document.getElementById("mask-fill");
+  const block = document.getElementById("mask-block");
+  const buttons = {
+    create: document.getElementById("mask-new"),
+    finish: document.getElementById("mask-finish"),
+    remove: document.getElementById("mask-delete"),
+    save: document.getElementById("mask-save"),
+  };
+  let masks = [];
+  let selected = -1;
+  let draft = null;
+  let dragging = null;
+
+  function point(event) {
+    const box = svg.getBoundingClientRect();
+    const clamp = (value) => Math.min(1, Math.max(0, value));
+    return [clamp((event.clientX - box.left) / box.width), clamp((event.clientY - box.top) / box.height)];
+  }
+
+  function render() {
+    svg.replaceChildren();
+    masks.forEach((mask, index) => {
+      const polygon = document.createElementNS(SVG, "polygon");
+      polygon.setAttribute("points", mask.points.map((p) => p.join(",")).join(" "));
+      polygon.setAttribute("class", `mask ${mask.fill}${index === selected ? " selected" : ""}`);
+      polygon.dataset.index = String(index);
+      polygon.addEventListener("pointerdown", (event) => {
+        if (draft) return;
+        event.stopPropagation();
+        selected = index;
+        render();
+      });
+      svg.append(polygon);
+    });
+    masks.forEach((mask, index) => mask.points.forEach((p, corner) => {
+      const handle = document.createElementNS(SVG, "circle");
+      handle.setAttribute("cx", p[0]);
+      handle.setAttribute("cy", p[1]);
+      handle.setAttribute("r", "0.012");
+      handle.setAttribute("class", "vertex");
+      handle.dataset.mask = String(index);
+      handle.dataset.corner = String(corner);
+      handle.addEventListener("pointerdown", (event) => {
+        if (draft) return;
+        event.stopPropagation();
+        selected = index;
+        dragging = { index, corner, pointerId: event.pointerId };
+        svg.setPointerCapture(event.pointerId);
+      });
+      svg.append(handle);
+    }));
+    if (draft && draft.length) {
+      const outline = document.createElementNS(SVG, "polygon");
+      outline.setAttribute("points", draft.map((p) => p.join(",")).join(" "));
+      outline.setAttribute("class", "draft");
+      svg.append(outline);
+    }
+    const current = masks[selected];
+    fill.disabled = !current;
+    block.disabled = !current || current.fill !== "mosaic";
+    buttons.remove.disabled = !current;
+    buttons.finish.disabled = !draft || draft.length < 3;
+    if (current) {
+      fill.value = current.fill;
+      block.value = String(current.block_size || 16);
+    }
+  }
+
+  svg.addEventListener("pointerdown", (event) => {
+    if (draft) {
+      draft.push(point(event));
+      text(status, `Corner ${draft.length} placed.${draft.length >= 3 ? " Finish the mask or add more corners." : ""}`);
+    } else {
+      selected = -1;
+    }
+    render();
+  });
+  svg.addEventListener("pointermove", (event) => {
+    if (!dragging || event.pointerId !== dragging.pointerId) return;
+    masks[dragging.index].points[dragging.corner] = point(event);
+    render();
+  });
+  const stopDrag = (event) => {
+    if (dragging && event.pointerId === dragging.pointerId) {
+      dragging = null;
+      text(status, "Corner moved. Save to apply.");
+    }
+  };
+  svg.addEventListener("pointerup", stopDrag);
+  svg.addEventListener("pointercancel", stopDrag);
+
+  buttons.create.addEventListener("click", () => {
+    draft = [];
+    selected = -1;
+    text(status, "Click or tap the corners of the area to hide.");
+    render();
+  });
+  function finish() {
+    if (!draft || draft.length < 3) return;
+    masks.push({ points: draft, fill: "gray" });
+    selected = masks.length - 1;
+    draft = null;
+    text(status, "Mask added. Save to apply.");
+    render();
+  }
+  buttons.finish.addEventListener("click", finish);
+  function removeSelected() {
+    if (selected < 0) return;
+    masks.splice(selected, 1);
+    selected = -1;
+    text(status, "Mask deleted. Save to apply.");
+    render();
+  }
+  buttons.remove.addEventListener("click", removeSelected);
+  fill.addEventListener("change", () => {
+    if (selected < 0) return;
+    masks[selected].fill = fill.value;
+    render();
+  });
+  block.addEventListener("change", () => {
+    if (selected >= 0) masks[selected].block_size = Number.parseInt(block.value, 10);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement) return;
+    if (event.key === "Enter") finish();
+    else if (event.key === "Escape") { draft = null; render(); }
+    else if (event.key === "Delete" || event.key === "Backspace") removeSelected();
+  });
+  buttons.save.addEventListener("click", async () => {
+    const body = masks.map((mask) => {
+      const item = { points: mask.points, fill: mask.fill };
+      if (mask.fill === "mosaic") item.block_size = mask.block_size || 16;
+      return item;
+    });
+    try {
+      const camera = await api(`/api/v1/cameras/${cameraId}`, {
+        method: "PATCH", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ masks: body }),
+      });
+      text(status, `Saved (mask version ${camera.mask_version}). Updating the preview…`);
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await loadSnapshot(cameraId, image);
+      text(status, `Saved (mask version ${camera.mask_version}). The picture shows the masks as recorded.`);
+      status.dataset.version = String(camera.mask_version);
+    } catch (error) {
+      text(status, `Not saved: ${error.message}`);
+    }
+  });
+
+  if (!Number.isInteger(cameraId)) { text(status, "No camera selected."); return; }
+  try {
+    const camera = await api(`/api/v1/cameras/${cameraId}`);
+    text(document.getElementById("camera-name"), camera.name);
+    masks = camera.masks.map((mask) => ({ ...mask, points: mask.points.map((p) => [...p]) }));
+    render();
+    const loaded = await loadSnapshot(cameraId, image);
+    text(status, loaded ? `${masks.length} mask(s). The picture shows the saved masks.` :
+      "No picture from this camera yet; you can still draw masks.");
+    status.dataset.ready = "true";
+  } catch (error) {
+    text(status, `Camera not available: ${error.message}`);
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupLogout();
   const page = document.body.dataset.page;
   if (page === "login") loginPage();
   else if (page === "cameras") camerasPage();
   else if (page === "live") livePage();
+  else if (page === "masks") maskEditorPage();
 });
