@@ -23,18 +23,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
 
+from benchlib import cpu_self, make_h264_input
 from mimamoru.clock import SystemClock
 from mimamoru.media.live import LiveHub
 from mimamoru.media.recorder import CameraJob, Recorder
@@ -43,41 +42,12 @@ from mimamoru.media.sources import parse_source
 from mimamoru.media.status import CameraState, CameraStatus
 from mimamoru.privacy.masks import Mask, parse_masks
 from mimamoru.settings import RecordingSettings
-
-from mimamoru.storage.segments import SegmentStore  # isort: skip
+from mimamoru.storage.segments import SegmentStore
 
 RATE = 15
 CRF = 23
 # Rectangles as (x, y, w, h) fractions: a window, a door, a till.
 RECTANGLES = [(0.05, 0.05, 0.25, 0.3), (0.6, 0.1, 0.15, 0.6), (0.35, 0.65, 0.3, 0.2)]
-
-
-def cpu_self() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def make_input(path: Path, width: int, height: int, seconds: float) -> int:
-    frames = round(seconds * RATE)
-    source = av.open(f"testsrc2=size={width}x{height}:rate={RATE}", format="lavfi")
-    with av.open(str(path), "w") as output:
-        stream = output.add_stream("libx264", rate=RATE, options={"preset": "ultrafast"})
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.codec_context.gop_size = RATE
-        for index, frame in enumerate(source.decode(video=0)):
-            if index >= frames:
-                break
-            frame.pts, frame.time_base = index, Fraction(1, RATE)
-            frame.pict_type = av.video.frame.PictureType.NONE
-            output.mux(stream.encode(frame))
-        output.mux(stream.encode(None))
-    source.close()
-    return frames
 
 
 def masks() -> tuple[Mask, ...]:
@@ -220,7 +190,7 @@ def main() -> None:
         workdir = Path(tmp)
         for label, (width, height) in (("1080p", (1920, 1080)), ("720p", (1280, 720))):
             source = workdir / f"input-{label}.mp4"
-            make_input(source, width, height, args.seconds)
+            make_h264_input(source, width, height, RATE, args.seconds, preset="ultrafast")
             ours_fps, cpu_per_frame, frames = run_mimamoru(
                 source, workdir / f"m-{label}", args.preset
             )

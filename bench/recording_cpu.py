@@ -17,18 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 
-import av
-
+from benchlib import cpu_children, cpu_self, make_h264_input
 from mimamoru.clock import SystemClock
 from mimamoru.media.live import LiveHub
 from mimamoru.media.recorder import CameraJob, Recorder
@@ -40,16 +37,6 @@ from mimamoru.storage.segments import SegmentStore
 
 SIZE, RATE = "1280x720", 15
 SETTINGS = RecordingSettings(segment_seconds=4.0, encoder_preset="veryfast", crf=23)
-
-
-def cpu_self() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run_mimamoru(source: str, seconds: float, workdir: Path) -> tuple[float, int]:
@@ -101,23 +88,6 @@ def run_ffmpeg(input_args: list[str], codec_args: list[str], seconds: float, out
     return (cpu_children() - before) / seconds
 
 
-def make_clip(path: Path) -> None:
-    width, height = (int(part) for part in SIZE.split("x"))
-    source = av.open(f"testsrc2=size={SIZE}:rate={RATE}", format="lavfi")
-    with av.open(str(path), "w") as output:
-        stream = output.add_stream("libx264", rate=RATE, options={"preset": "veryfast"})
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.codec_context.gop_size = RATE
-        for index, frame in enumerate(source.decode(video=0)):
-            if index >= 10 * RATE:
-                break
-            frame.pts, frame.time_base = index, Fraction(1, RATE)
-            frame.pict_type = av.video.frame.PictureType.NONE
-            output.mux(stream.encode(frame))
-        output.mux(stream.encode(None))
-    source.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -149,7 +119,7 @@ def main() -> None:
             workdir / "enc-ffmpeg",
         )
         clip = workdir / "clip.mp4"
-        make_clip(clip)
+        make_h264_input(clip, 1280, 720, RATE, 10.0)
         copy_ours, copied_frames = run_mimamoru(f"file://{clip}", args.seconds, workdir / "copy")
         copy_ffmpeg = run_ffmpeg(
             ["-stream_loop", "-1", "-i", str(clip)],

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
+from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import cameras as camera_queries
 from mimamoru.db.engine import Database
@@ -84,9 +85,12 @@ def validate_retention(days: int) -> int:
 
 
 class CameraService:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    """Adding and changing cameras; every change is written to the audit log here."""
+
+    def __init__(self, database: Database, clock: Clock, audit: AuditLog) -> None:
         self._database = database
         self._clock = clock
+        self._audit = audit
 
     def add(
         self,
@@ -95,7 +99,7 @@ class CameraService:
         source: str,
         retention_days: int,
         masks: Sequence[Mask] = (),
-        changed_by: str = "system",
+        actor: str,
     ) -> CameraRecord:
         name = validate_name(name)
         parse_source(source)
@@ -120,12 +124,23 @@ class CameraService:
                         camera_id=row.id,
                         version=1,
                         masks=row.masks,
-                        changed_by=changed_by,
+                        changed_by=actor,
                         now=now,
                     )
-                return _record(row)
+                record = _record(row)
         except IntegrityError as exc:
             raise ValidationFailedError(f"a camera named {name!r} already exists") from exc
+        self._audit.append(
+            actor=actor,
+            action="camera.add",
+            camera_id=record.id,
+            detail={
+                "name": record.name,
+                "source": record.source_redacted,
+                "masks": [mask.as_dict() for mask in record.masks],
+            },
+        )
+        return record
 
     def get(self, camera_id: int) -> CameraRecord:
         with self._database.session() as session:
@@ -138,7 +153,7 @@ class CameraService:
         with self._database.session() as session:
             return [_record(row) for row in camera_queries.list_cameras(session)]
 
-    def set_masks(self, camera_id: int, masks: Sequence[Mask], changed_by: str) -> CameraRecord:
+    def set_masks(self, camera_id: int, masks: Sequence[Mask], actor: str) -> CameraRecord:
         """Replace the camera's masks; a new version is recorded even when clearing them."""
         now = self._clock.now()
         with self._database.session() as session:
@@ -153,10 +168,20 @@ class CameraService:
                 camera_id=camera_id,
                 version=row.mask_version,
                 masks=row.masks,
-                changed_by=changed_by,
+                changed_by=actor,
                 now=now,
             )
-            return _record(row)
+            record = _record(row)
+        self._audit.append(
+            actor=actor,
+            action="camera.masks",
+            camera_id=camera_id,
+            detail={
+                "mask_version": record.mask_version,
+                "masks": [mask.as_dict() for mask in record.masks],
+            },
+        )
+        return record
 
     def mask_history(self, camera_id: int) -> Sequence[MaskHistoryEntry]:
         with self._database.session() as session:

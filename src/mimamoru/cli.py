@@ -154,8 +154,9 @@ def demo(data_dir: Path, host: str | None, port: int | None) -> None:
     services = Services.build(settings)
     try:
         if not services.cameras.list():
-            camera = services.cameras.add(name="Test pattern", source=DEMO_SOURCE, retention_days=1)
-            services.audit.append(actor="system", action="camera.add", camera_id=camera.id)
+            camera = services.cameras.add(
+                name="Test pattern", source=DEMO_SOURCE, retention_days=1, actor="demo"
+            )
             click.echo(f"Added demo camera {camera.id}: {DEMO_SOURCE}")
     finally:
         services.close()
@@ -213,17 +214,7 @@ def camera_add(
             source=source,
             retention_days=retention_days,
             masks=parsed,
-            changed_by="cli",
-        )
-        services.audit.append(
             actor="cli",
-            action="camera.add",
-            camera_id=record.id,
-            detail={
-                "name": record.name,
-                "source": record.source_redacted,
-                "masks": [mask.as_dict() for mask in record.masks],
-            },
         )
     finally:
         services.close()
@@ -252,7 +243,7 @@ def camera_list(data_dir: Path) -> None:
 @DATA_DIR_OPTION
 @click.option("--camera", "camera_id", type=int, required=True, help="Camera id.")
 @MASK_OPTION
-@click.option("--clear", is_flag=True, help="Remove all masks (the camera goes back to copy).")
+@click.option("--clear", is_flag=True, help="Remove all masks.")
 @operator_errors
 def camera_set_masks(data_dir: Path, camera_id: int, masks: tuple[str, ...], clear: bool) -> None:
     """Replace a camera's privacy masks; a running server applies them within 2 s."""
@@ -263,15 +254,6 @@ def camera_set_masks(data_dir: Path, camera_id: int, masks: tuple[str, ...], cle
     services = Services.build(_settings(data_dir))
     try:
         record = services.cameras.set_masks(camera_id, parsed, "cli")
-        services.audit.append(
-            actor="cli",
-            action="camera.masks",
-            camera_id=record.id,
-            detail={
-                "mask_version": record.mask_version,
-                "masks": [mask.as_dict() for mask in parsed],
-            },
-        )
     finally:
         services.close()
     click.echo(f"camera {record.id}: mask version {record.mask_version}, {len(parsed)} mask(s)")

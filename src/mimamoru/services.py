@@ -7,10 +7,11 @@ database and, where they need to, a controlled clock.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from mimamoru.access.gate import AccessGate
 from mimamoru.access.sessions import SessionManager
@@ -51,9 +52,10 @@ class Services:
         logger.info("database: %s", redact_url(database.url))
         try:
             migrate(database)
-        except OperationalError as exc:
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
             database.dispose()
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            original = getattr(exc, "orig", None) or exc
+            reason = (str(original).strip().splitlines() or [type(original).__name__])[0]
             raise DatabaseError(
                 f"cannot use the database {redact_url(database.url)}: {reason}"
             ) from exc
@@ -61,7 +63,7 @@ class Services:
             database.dispose()
             raise
         audit = AuditLog(database, clock)
-        cameras = CameraService(database, clock)
+        cameras = CameraService(database, clock, audit)
         segments = SegmentIndex(database, clock)
         store = SegmentStore(settings.data_dir / "segments")
         hubs = LiveHubs()

@@ -57,6 +57,12 @@ class RecordingSettings(Section):
         "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"
     ] = "veryfast"
     crf: int = Field(default=23, ge=0, le=51)
+    bitrate_kbps: int | None = Field(
+        default=None,
+        ge=50,
+        le=100_000,
+        description="Target bitrate for re-encoded cameras; when set it replaces crf",
+    )
     encoder_threads: int = Field(
         default=0, ge=0, le=64, description="libx264 threads per camera; 0 lets x264 choose"
     )

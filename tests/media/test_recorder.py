@@ -193,3 +193,16 @@ def test_http_mp4_is_recorded_until_it_ends(run_recorder: RecorderFactory, tmp_p
     assert sum(segment.frame_count for segment in run.segments) >= 30
     reasons = [reason for state, reason in run.states if state is CameraState.OFFLINE]
     assert "the camera closed the stream" in reasons
+
+
+def test_bitrate_setting_replaces_crf(run_recorder: RecorderFactory) -> None:
+    sizes = {}
+    for label, options in (("low", {"bitrate_kbps": 100}), ("high", {"bitrate_kbps": 2000})):
+        run = run_recorder("test://pattern?size=320x240&rate=15", **options)
+        run.wait_for(lambda run=run: len(run.segments) >= 3)
+        run.stop()
+        middle = run.segments[1]
+        seconds = (middle.end - middle.start).total_seconds()
+        sizes[label] = middle.bytes * 8 / 1000 / seconds
+    assert sizes["low"] < 250, sizes
+    assert sizes["high"] > 3 * sizes["low"], sizes

@@ -48,6 +48,7 @@ class Run:
     segments: list[FinishedSegment]
     store: SegmentStore
     hub: RecordingHub
+    snapshot: bytes | None = None  # the last snapshot seen while recording
     frames: list[tuple[U8Array, U8Array, U8Array]] = field(default_factory=list)
 
 
@@ -83,12 +84,14 @@ def record_file(
     thread = threading.Thread(target=recorder.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
+    snapshot = None
     while recorder.status.state is not CameraState.OFFLINE and time.monotonic() < deadline:
+        snapshot = recorder.snapshot_jpeg() or snapshot
         time.sleep(0.02)
     recorder.stop()
     thread.join(20)
     assert recorder.status.state in (CameraState.OFFLINE, CameraState.STOPPED)
-    run = Run(recorder, segments, store, hub)
+    run = Run(recorder, segments, store, hub, snapshot)
     for segment in segments:
         run.frames += decode_planes(store.root / segment.relative_path)
     return run

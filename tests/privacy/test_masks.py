@@ -23,6 +23,10 @@ SQUARE = [[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]
         ([{"points": [[0, 0], [1, 1], [1, 0], [0, 1]]}], "mask 0: the polygon intersects itself"),
         ([{"points": SQUARE, "fill": "pink"}], "mask 0: unknown fill 'pink'"),
         ([{"points": SQUARE, "fill": "mosaic", "block_size": 1}], "mask 0: mosaic block size 1"),
+        (
+            [{"points": SQUARE, "fill": "mosaic", "block_size": 10**9}],
+            "mask 0: mosaic block size 1000000000 is too large (at most 256)",
+        ),
         ([{"points": [[0, 0], [0.5, 0.5], [1, 1]]}], "mask 0: the polygon has no area"),
         ([{"points": SQUARE, "colour": "red"}], "mask 0: unknown field(s) colour"),
         ([{"points": [[0, 0], ["a", 1], [1, 1]]}], "mask 0: point 1 must be [x, y]"),

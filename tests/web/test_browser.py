@@ -23,7 +23,10 @@ def test_login_camera_list_and_live_test_pattern(
     server: RunningServer, browser: Browser, tmp_path: Path
 ) -> None:
     server.services.cameras.add(
-        name="Test pattern", source="test://pattern?size=320x240&rate=15", retention_days=1
+        name="Test pattern",
+        source="test://pattern?size=320x240&rate=15",
+        retention_days=1,
+        actor="test",
     )
     page = browser.new_page()
     errors: list[str] = []

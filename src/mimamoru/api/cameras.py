@@ -63,20 +63,10 @@ def build_router(deps: Dependencies) -> APIRouter:
                 source=body.source,
                 retention_days=body.retention_days,
                 masks=parse_masks(body.masks),
-                changed_by=principal.username,
+                actor=principal.username,
             )
         except MimamoruError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-        services.audit.append(
-            actor=principal.username,
-            action="camera.add",
-            camera_id=camera.id,
-            detail={
-                "name": camera.name,
-                "source": camera.source_redacted,
-                "masks": [mask.as_dict() for mask in camera.masks],
-            },
-        )
         return camera_out(services, camera)
 
     @router.get(
@@ -94,7 +84,12 @@ def build_router(deps: Dependencies) -> APIRouter:
         "/{camera_id}",
         response_model=CameraOut,
         responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}},
-        summary="Change a camera; `masks` replaces its privacy masks (takes effect within 2 s)",
+        summary="Change a camera; `masks` replaces its privacy masks",
+        description=(
+            "New masks reach the recorder within `recording.reconcile_seconds` (1 s by "
+            "default). A camera that is already re-encoding applies them from its next frame; "
+            "a stream-copied camera switches to re-encoding at its next keyframe."
+        ),
     )
     def patch_camera(
         body: CameraPatch,
@@ -108,15 +103,6 @@ def build_router(deps: Dependencies) -> APIRouter:
                 raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
             camera = services.cameras.set_masks(
                 authorization.camera_id, masks, authorization.principal.username
-            )
-            services.audit.append(
-                actor=authorization.principal.username,
-                action="camera.masks",
-                camera_id=camera.id,
-                detail={
-                    "mask_version": camera.mask_version,
-                    "masks": [mask.as_dict() for mask in masks],
-                },
             )
         return camera_out(services, camera)
 
@@ -133,7 +119,8 @@ def build_router(deps: Dependencies) -> APIRouter:
     def snapshot(
         authorization: Annotated[Authorization, Depends(deps.camera(Operation.LIVE))],
     ) -> Response:
-        jpeg = services.supervisor.snapshot_jpeg(authorization.camera_id)
+        saved = services.cameras.get(authorization.camera_id)
+        jpeg = services.supervisor.snapshot_jpeg(authorization.camera_id, saved.mask_version)
         if jpeg is None:
             raise HTTPException(
                 status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,22 +20,27 @@ logger = logging.getLogger(__name__)
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
 def redact_url(url: str) -> str:
-    """The URL with any password hidden, for logs and messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except (ArgumentError, ValueError):
-        return "<unparseable database URL>"
+    """The URL with any password hidden, for logs and messages (parseable or not)."""
+    return _PASSWORD_IN_URL.sub(r"\1***@", url)
 
 
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-        _ = parsed.port
-    except (ArgumentError, ValueError) as exc:
+    except ArgumentError:
+        # SQLAlchemy's message repeats the URL, password included: say it without it.
         raise SettingsError(
-            f"invalid settings: database_url: cannot parse {redact_url(url)}: {exc}"
-        ) from exc
+            f"invalid settings: database_url: {redact_url(url)!r} is not a database URL "
+            "(expected e.g. postgresql://user@host/mimamoru)"
+        ) from None
+    except ValueError:
+        raise SettingsError(
+            f"invalid settings: database_url: the port in {redact_url(url)!r} is not a number"
+        ) from None
     backend = parsed.get_backend_name()
     if backend not in SUPPORTED_BACKENDS:
         raise SettingsError(

@@ -124,6 +124,7 @@ class Recorder:
             settings.crf,
             settings.keyframe_interval_seconds,
             settings.encoder_threads,
+            settings.bitrate_kbps,
         )
         self._masks = MaskState(job.mask_version, job.masks)
         self._snapshots = SnapshotKeeper()
@@ -159,6 +160,7 @@ class Recorder:
             finally:
                 self._finish_segment()
                 self._hub.reset()
+                self._snapshots.clear()  # an offline camera has no current picture
             if self._stop.is_set():
                 break
             if self._clock.monotonic() - started > self._settings.reconnect_max_seconds:
@@ -228,9 +230,11 @@ class Recorder:
         self, container: av.container.InputContainer, timeline: _Timeline, loop_offset: float
     ) -> float:
         stream = container.streams.video[0]
-        stream.thread_type = "AUTO" if self._settings.decoder_threads == 0 else "SLICE"
-        if self._settings.decoder_threads:
-            stream.codec_context.thread_count = self._settings.decoder_threads
+        threads = self._settings.decoder_threads
+        # One thread: slice threading (no extra latency); more: let FFmpeg pick frame threading.
+        stream.thread_type = "SLICE" if threads == 1 else "AUTO"
+        if threads:
+            stream.codec_context.thread_count = threads
         copyable = not self._filters and stream.codec_context.name in COPYABLE_CODECS
         codec = stream.codec_context.codec
         # Raw and intra-only sources (test pattern, MJPEG) have no keyframe flags to wait for.
@@ -325,7 +329,8 @@ class Recorder:
         frame_seconds: float,
     ) -> None:
         wall = timeline.wall(frame_time)
-        # x264 needs even dimensions in 4:2:0; an odd last row or column is dropped.
+        # x264 needs even dimensions in 4:2:0: an odd-sized picture is scaled to the even size
+        # just below, and masks are rasterised for that size.
         width, height = frame.width - frame.width % 2, frame.height - frame.height % 2
         if frame.format.name != "yuv420p" or (width, height) != (frame.width, frame.height):
             frame = frame.reformat(width=width, height=height, format="yuv420p")
@@ -379,9 +384,14 @@ class Recorder:
         self._masks = MaskState(version, tuple(masks))
         logger.info("%s: privacy masks now version %d (%d masks)", self.label, version, len(masks))
 
-    def snapshot_jpeg(self) -> bytes | None:
-        """The latest frame as JPEG, only if it was produced under the current masks."""
-        return self._snapshots.jpeg(self._masks.version)
+    def snapshot_jpeg(self, mask_version: int | None = None) -> bytes | None:
+        """The latest frame as JPEG, only if it was produced under the current masks.
+
+        ``mask_version`` is the version saved in the database; until the recorder has
+        caught up with it there is no snapshot, rather than one with the old masks.
+        """
+        version = self._masks.version if mask_version is None else mask_version
+        return self._snapshots.jpeg(version)
 
     def _finish_segment(self) -> None:
         writer, self._writer = self._writer, None

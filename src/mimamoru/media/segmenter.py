@@ -32,6 +32,7 @@ class EncoderSettings:
     crf: int
     keyframe_interval_seconds: float
     threads: int = 0
+    bitrate_kbps: int | None = None
 
 
 @dataclass(frozen=True)
@@ -125,15 +126,14 @@ class SegmentWriter:
     def add_encoder(
         self, width: int, height: int, rate: Fraction, settings: EncoderSettings
     ) -> None:
-        stream = self._container.add_stream(
-            "libx264",
-            rate=rate,
-            options={
-                "preset": settings.preset,
-                "tune": "zerolatency",
-                "crf": str(settings.crf),
-            },
-        )
+        options = {"preset": settings.preset, "tune": "zerolatency"}
+        if settings.bitrate_kbps:
+            # Capped bitrate with a one-second buffer: predictable storage per camera.
+            kbps = settings.bitrate_kbps
+            options.update({"b": f"{kbps}k", "maxrate": f"{kbps}k", "bufsize": f"{kbps}k"})
+        else:
+            options["crf"] = str(settings.crf)
+        stream = self._container.add_stream("libx264", rate=rate, options=options)
         stream.width = width
         stream.height = height
         stream.pix_fmt = "yuv420p"

@@ -105,10 +105,10 @@ class Supervisor:
             if item.thread.is_alive():
                 logger.warning("%s did not stop within %.0f s", item.recorder.label, timeout)
 
-    def snapshot_jpeg(self, camera_id: int) -> bytes | None:
+    def snapshot_jpeg(self, camera_id: int, mask_version: int) -> bytes | None:
         with self._lock:
             item = self._running.get(camera_id)
-        return item.recorder.snapshot_jpeg() if item is not None else None
+        return item.recorder.snapshot_jpeg(mask_version) if item is not None else None
 
     def status(self, camera_id: int) -> StatusSnapshot | None:
         with self._lock:

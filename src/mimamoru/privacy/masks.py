@@ -21,6 +21,7 @@ from mimamoru.errors import ValidationFailedError
 Fill = Literal["gray", "black", "mosaic", "blur"]
 FILLS: tuple[Fill, ...] = ("gray", "black", "mosaic", "blur")
 DEFAULT_BLOCK_SIZE = 16
+MAX_BLOCK_SIZE = 256
 MAX_POINTS = 64
 MAX_MASKS = 32
 # Blur keeps only detail coarser than this fraction of the shorter frame side (at least
@@ -66,8 +67,12 @@ def _parse_one(index: int, item: Any) -> Mask:
     block_size = item.get("block_size", DEFAULT_BLOCK_SIZE)
     if isinstance(block_size, bool) or not isinstance(block_size, int):
         raise problem("block_size must be a whole number of pixels")
-    if block_size < 2:
+    if fill == "mosaic" and block_size < 2:
         raise problem(f"mosaic block size {block_size} is too small (at least 2)")
+    if fill == "mosaic" and block_size > MAX_BLOCK_SIZE:
+        raise problem(f"mosaic block size {block_size} is too large (at most {MAX_BLOCK_SIZE})")
+    if fill != "mosaic":
+        block_size = DEFAULT_BLOCK_SIZE  # only mosaic uses it
     points_raw = item.get("points")
     if not isinstance(points_raw, list | tuple):
         raise problem("points must be a list of [x, y] pairs")

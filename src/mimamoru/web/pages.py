@@ -1,5 +1,6 @@
 """HTML pages. They are shells: all camera data is fetched through the gated API."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -30,20 +31,21 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
     def login_page(request: Request) -> Response:
         return templates.TemplateResponse(request, "login.html", {"version": __version__})
 
-    @app.get("/cameras", include_in_schema=False, response_class=HTMLResponse)
-    def cameras_page(request: Request) -> Response:
-        if not logged_in(request):
-            return RedirectResponse("/login", status_code=303)
-        return templates.TemplateResponse(request, "cameras.html", {"version": __version__})
+    def shell(template: str) -> Callable[[Request], Response]:
+        """A page for logged-in users; anyone else is sent to the login page."""
 
-    @app.get("/masks", include_in_schema=False, response_class=HTMLResponse)
-    def masks_page(request: Request) -> Response:
-        if not logged_in(request):
-            return RedirectResponse("/login", status_code=303)
-        return templates.TemplateResponse(request, "masks.html", {"version": __version__})
+        def page(request: Request) -> Response:
+            if not logged_in(request):
+                return RedirectResponse("/login", status_code=303)
+            return templates.TemplateResponse(request, template, {"version": __version__})
 
-    @app.get("/live", include_in_schema=False, response_class=HTMLResponse)
-    def live_page(request: Request) -> Response:
-        if not logged_in(request):
-            return RedirectResponse("/login", status_code=303)
-        return templates.TemplateResponse(request, "live.html", {"version": __version__})
+        return page
+
+    for path, template in (
+        ("/cameras", "cameras.html"),
+        ("/live", "live.html"),
+        ("/masks", "masks.html"),
+    ):
+        app.add_api_route(
+            path, shell(template), include_in_schema=False, response_class=HTMLResponse
+        )

@@ -1,0 +1,43 @@
+"""Shared by the benchmarks: CPU clocks and generated H.264 inputs."""
+
+from __future__ import annotations
+
+import resource
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+
+def cpu_self() -> float:
+    """User + system CPU seconds of this process, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_children() -> float:
+    """User + system CPU seconds of finished child processes (the FFmpeg peer)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def make_h264_input(
+    path: Path, width: int, height: int, rate: int, seconds: float, preset: str = "veryfast"
+) -> int:
+    """FFmpeg's testsrc2 encoded with libx264, one keyframe per second; returns frames."""
+    frames = round(seconds * rate)
+    source = av.open(f"testsrc2=size={width}x{height}:rate={rate}", format="lavfi")
+    with av.open(str(path), "w") as output:
+        stream = output.add_stream("libx264", rate=rate, options={"preset": preset})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.codec_context.gop_size = rate
+        for index, frame in enumerate(source.decode(video=0)):
+            if index >= frames:
+                break
+            frame.pts, frame.time_base = index, Fraction(1, rate)
+            # Decoded test frames are marked I; x264 would obey and make every frame a key.
+            frame.pict_type = av.video.frame.PictureType.NONE
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    source.close()
+    return frames
