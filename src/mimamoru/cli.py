@@ -246,7 +246,7 @@ def camera_list(data_dir: Path) -> None:
 @click.option("--clear", is_flag=True, help="Remove all masks.")
 @operator_errors
 def camera_set_masks(data_dir: Path, camera_id: int, masks: tuple[str, ...], clear: bool) -> None:
-    """Replace a camera's privacy masks; a running server applies them within 2 s."""
+    """Replace a camera's privacy masks; a running server applies them within about 1 s."""
     configure_logging("WARNING")
     if clear == bool(masks):
         raise ValidationFailedError("give one or more --mask options, or --clear (not both)")

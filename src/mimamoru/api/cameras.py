@@ -87,8 +87,8 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="Change a camera; `masks` replaces its privacy masks",
         description=(
             "New masks reach the recorder within `recording.reconcile_seconds` (1 s by "
-            "default). A camera that is already re-encoding applies them from its next frame; "
-            "a stream-copied camera switches to re-encoding at its next keyframe."
+            "default) and apply from its next frame: a stream-copied camera switches to "
+            "re-encoding at once, decoding from the last keyframe it copied."
         ),
     )
     def patch_camera(

@@ -62,6 +62,14 @@ class CameraJob:
     masks: tuple[Mask, ...] = ()
 
 
+def _detached(packet: av.Packet[Any]) -> av.Packet[Any]:
+    copy = av.Packet(bytes(packet))
+    copy.pts, copy.dts = packet.pts, packet.dts
+    copy.time_base = packet.time_base
+    copy.is_keyframe = packet.is_keyframe
+    return copy
+
+
 class _Timeline:
     """Maps stream time (seconds) to wall-clock time for one connection."""
 
@@ -246,6 +254,10 @@ class Recorder:
         first_time: float | None = None
         mode: str | None = None
         awaiting_keyframe = True
+        # While copying: the packets since the last keyframe, so that masks arriving in the
+        # middle of a GOP can take effect at once (decode from the keyframe, then mask).
+        gop: list[av.Packet[Any]] = []
+        resume_from: float | None = None  # frames before this were stored by the copy
         for packet in container.demux(stream):
             if self._stop.is_set():
                 break
@@ -261,7 +273,17 @@ class Recorder:
             last_time = stream_time + frame_seconds
             masks = self._masks
             wanted = "copy" if copyable and not masks.masks else "encode"
-            if mode != wanted and (mode is None or packet.is_keyframe):
+            if mode == "copy" and wanted == "encode" and not packet.is_keyframe and gop:
+                # Masks arrived mid-GOP: stop copying now rather than at the next keyframe,
+                # so not one frame after the change is stored or shown unmasked.
+                self._finish_segment()
+                mode = "encode"
+                self.status.set_mode(mode)
+                self._snapshots.clear()
+                self._warm_decoder(stream, gop)
+                gop = []
+                resume_from = stream_time - frame_seconds / 2
+            elif mode != wanted and (mode is None or packet.is_keyframe):
                 # Copy and encode switch only on a keyframe: a copied segment must start
                 # with one, and a decoder can only start from one.
                 self._finish_segment()
@@ -273,6 +295,9 @@ class Recorder:
                 continue  # nothing decodes before the first keyframe
             awaiting_keyframe = False
             if mode == "copy":
+                if packet.is_keyframe:
+                    gop = []
+                gop.append(_detached(packet))  # muxing takes the packet's data, so copy first
                 self._copy_packet(packet, stream, timeline, stream_time, frame_seconds, masks)
                 continue
             try:
@@ -286,8 +311,20 @@ class Recorder:
                 frame_time = stream_time
                 if frame.time is not None:
                     frame_time = loop_offset + frame.time - first_time
+                if resume_from is not None and frame_time < resume_from:
+                    continue  # a frame the decoder held back during warm-up; already copied
                 self._encode_frame(frame, rate, timeline, frame_time, frame_seconds)
         return last_time
+
+    def _warm_decoder(
+        self, stream: av.video.stream.VideoStream, packets: Sequence[av.Packet[Any]]
+    ) -> None:
+        """Feed the GOP so far to the decoder; those frames were already stored."""
+        for packet in packets:
+            try:
+                stream.codec_context.decode(packet)
+            except av.error.InvalidDataError:
+                self.status.decode_error()
 
     def _pace(self, timeline: _Timeline, stream_time: float) -> None:
         timeline.wall(stream_time)  # anchors the timeline on the first packet
