@@ -36,14 +36,6 @@ class CameraRecord:
     created_at: datetime
 
 
-@dataclass(frozen=True)
-class MaskHistoryEntry:
-    version: int
-    masks: tuple[Mask, ...]
-    changed_by: str
-    changed_at: datetime
-
-
 def masks_to_json(masks: Sequence[Mask]) -> str:
     return json.dumps([mask.as_dict() for mask in masks], separators=(",", ":"))
 
@@ -182,15 +174,6 @@ class CameraService:
             },
         )
         return record
-
-    def mask_history(self, camera_id: int) -> Sequence[MaskHistoryEntry]:
-        with self._database.session() as session:
-            return [
-                MaskHistoryEntry(
-                    row.version, masks_from_json(row.masks), row.changed_by, row.created_at
-                )
-                for row in camera_queries.mask_history(session, camera_id)
-            ]
 
     def recorder_definitions(self) -> Sequence[CameraDefinition]:
         """Unredacted sources for the recorders; never returned to a caller."""

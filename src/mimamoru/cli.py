@@ -16,7 +16,6 @@ from mimamoru.cameras import DEFAULT_RETENTION_DAYS
 from mimamoru.errors import MimamoruError, ValidationFailedError
 from mimamoru.installation import init_installation, is_installation, open_installation
 from mimamoru.logs import configure_logging
-from mimamoru.media.sources import redact_source
 from mimamoru.privacy.masks import Mask, mask_from_text, parse_masks
 from mimamoru.server import serve
 from mimamoru.services import Services
@@ -232,7 +231,7 @@ def camera_list(data_dir: Path) -> None:
         for record in services.cameras.list():
             state = "enabled" if record.enabled else "disabled"
             click.echo(
-                f"{record.id}\t{record.name}\t{redact_source(record.source_redacted)}"
+                f"{record.id}\t{record.name}\t{record.source_redacted}"
                 f"\t{record.retention_days}d\t{state}"
             )
     finally:

@@ -59,6 +59,8 @@ class SessionManager:
                 failed = False
                 token = secrets.token_urlsafe(32)
                 now = self._clock.now()
+                # Expired sessions are refused anyway; dropping them here keeps the table small.
+                user_queries.delete_expired_login_sessions(session, now)
                 user_queries.add_login_session(
                     session,
                     user_id=user.id,

@@ -31,7 +31,6 @@ class Viewer:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.queue: asyncio.Queue[LiveMessage] = asyncio.Queue(maxsize=VIEWER_QUEUE_FRAGMENTS)
-        self.dropped = 0
 
     def offer(self, message: LiveMessage) -> None:
         """Called from the recorder thread."""
@@ -43,8 +42,7 @@ class Viewer:
             while not self.queue.empty():
                 self.queue.get_nowait()
         elif self.queue.full():
-            self.dropped += 1
-            return
+            return  # a slow viewer skips whole fragments; each starts on a keyframe
         self.queue.put_nowait(message)
 
 
@@ -89,11 +87,6 @@ class LiveHub:
         """The stream stopped; a later init segment may differ."""
         with self._lock:
             self._init = None
-
-    @property
-    def viewer_count(self) -> int:
-        with self._lock:
-            return len(self._viewers)
 
 
 class LiveHubs:

@@ -144,10 +144,6 @@ class Recorder:
     def stop(self) -> None:
         self._stop.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def run(self) -> None:
         """The thread body: record until stopped, reconnecting with backoff."""
         delay = self._settings.reconnect_initial_seconds
@@ -297,7 +293,10 @@ class Recorder:
             if mode == "copy":
                 if packet.is_keyframe:
                     gop = []
-                gop.append(_detached(packet))  # muxing takes the packet's data, so copy first
+                detached = _detached(packet)  # muxing takes the packet's data, so copy first
+                gop.append(detached)
+                if packet.is_keyframe:
+                    self._snapshots.keep_keyframe(stream.codec_context, detached, masks.version)
                 self._copy_packet(packet, stream, timeline, stream_time, frame_seconds, masks)
                 continue
             try:
@@ -351,8 +350,6 @@ class Recorder:
             writer = self._start_segment(timeline.wall(stream_time), masks.version)
             writer.add_copy_stream(stream)
         assert writer is not None
-        if packet.is_keyframe:
-            self._snapshots.keep_keyframe(stream.codec_context, bytes(packet), masks.version)
         size = packet.size
         writer.write_packet(packet, timeline.wall(stream_time + frame_seconds))
         self._count_frame(size)

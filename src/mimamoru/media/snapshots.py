@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import threading
 from fractions import Fraction
+from typing import Any
 
 import av
 import av.codec.context
 
-JPEG_QUALITY = "3"  # FFmpeg qscale: 2 is best, 31 worst
+JPEG_QSCALE = 3  # FFmpeg qscale: 2 is best, 31 worst
+FF_QP2LAMBDA = 118
 
 
 class SnapshotKeeper:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._frame: av.VideoFrame | None = None
-        self._keyframe: tuple[str, bytes | None, bytes] | None = None
+        self._keyframe: tuple[str, bytes | None, av.Packet[Any]] | None = None
         self._version = -1
 
     def keep_frame(self, frame: av.VideoFrame, mask_version: int) -> None:
@@ -29,12 +31,13 @@ class SnapshotKeeper:
             self._frame, self._keyframe, self._version = frame, None, mask_version
 
     def keep_keyframe(
-        self, codec: av.codec.context.CodecContext, data: bytes, mask_version: int
+        self, codec: av.codec.context.CodecContext, packet: av.Packet[Any], mask_version: int
     ) -> None:
+        """``packet`` must be a detached copy: muxing empties the demuxed original."""
         extradata = codec.extradata
         with self._lock:
             self._frame = None
-            self._keyframe = (codec.name, bytes(extradata) if extradata else None, data)
+            self._keyframe = (codec.name, bytes(extradata) if extradata else None, packet)
             self._version = mask_version
 
     def clear(self) -> None:
@@ -51,13 +54,15 @@ class SnapshotKeeper:
         return _encode_jpeg(frame) if frame is not None else None
 
 
-def _decode_keyframe(codec_name: str, extradata: bytes | None, data: bytes) -> av.VideoFrame | None:
+def _decode_keyframe(
+    codec_name: str, extradata: bytes | None, packet: av.Packet[Any]
+) -> av.VideoFrame | None:
     decoder = av.CodecContext.create(codec_name, "r")
     if extradata:
         decoder.extradata = extradata
     frames = [
         frame
-        for frame in decoder.decode(av.Packet(data))  # type: ignore[attr-defined]
+        for frame in decoder.decode(packet)  # type: ignore[attr-defined]
         if isinstance(frame, av.VideoFrame)
     ]
     frames += [
@@ -74,9 +79,8 @@ def _encode_jpeg(frame: av.VideoFrame) -> bytes:
     encoder.height = frame.height
     encoder.pix_fmt = "yuvj420p"
     encoder.time_base = Fraction(1, 25)
-    encoder.options = {"qscale": JPEG_QUALITY}
     encoder.flags |= av.codec.context.Flags.qscale
-    encoder.global_quality = int(JPEG_QUALITY) * 118  # FF_QP2LAMBDA
+    encoder.global_quality = JPEG_QSCALE * FF_QP2LAMBDA
     source = frame.reformat(format="yuvj420p")
     source.pts = 0
     packets = list(encoder.encode(source)) + list(encoder.encode(None))

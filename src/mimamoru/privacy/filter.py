@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import av
 
 from mimamoru.media.filters import plane_view
@@ -21,17 +19,15 @@ class MaskState:
         self.version = version
         self.masks = masks
         self._rasters: dict[tuple[int, int], MaskRaster] = {}
-        self._lock = threading.Lock()
 
     def raster(self, width: int, height: int) -> MaskRaster:
         """Rasterised once per resolution (and again if the camera changes resolution)."""
         key = (width, height)
-        with self._lock:
-            raster = self._rasters.get(key)
-            if raster is None:
-                raster = MaskRaster(self.masks, width, height)
-                self._rasters[key] = raster
-            return raster
+        raster = self._rasters.get(key)
+        if raster is None:  # only the camera's recorder thread rasterises
+            raster = MaskRaster(self.masks, width, height)
+            self._rasters[key] = raster
+        return raster
 
     def apply(self, frame: av.VideoFrame) -> None:
         """Burn the masks into a yuv420p frame in place, all three planes."""

@@ -47,6 +47,12 @@ class SegmentFile:
         os.fsync(self._file.fileno())
         self._file.close()
         self.part_path.replace(self.final_path)
+        # The rename lives in the directory: sync it too, or a power cut can undo it.
+        directory = os.open(self.final_path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
         return self.final_path
 
     def discard(self) -> None:
