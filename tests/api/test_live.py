@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import ssl
+from typing import Any
 
 import pytest
 from websockets.exceptions import InvalidStatus
-from websockets.sync.client import connect
+from websockets.sync.client import ClientConnection, connect
 
 from mimamoru.db.audit import events_in_order
 from tests.conftest import RunningServer
@@ -22,6 +23,19 @@ def context(server: RunningServer) -> ssl.SSLContext:
     return ca_context(server.installation.data_dir)
 
 
+def open_live(
+    server: RunningServer, camera_id: int, token: str, **options: Any
+) -> ClientConnection:
+    """The live socket of a camera, logged in with ``token``, certificate checked."""
+    return connect(
+        ws_url(server, camera_id),
+        ssl=context(server),
+        additional_headers={"Authorization": f"Bearer {token}"},
+        open_timeout=20,
+        **options,
+    )
+
+
 def test_live_sends_init_then_fragments(server: RunningServer) -> None:
     with server.client() as client:
         token = server.login(client)
@@ -30,12 +44,7 @@ def test_live_sends_init_then_fragments(server: RunningServer) -> None:
             "/api/v1/cameras",
             json={"name": "Live", "source": "test://pattern?size=160x120&rate=10"},
         ).json()
-    with connect(
-        ws_url(server, camera["id"]),
-        ssl=context(server),
-        additional_headers={"Authorization": f"Bearer {token}"},
-        open_timeout=20,
-    ) as socket:
+    with open_live(server, camera["id"], token) as socket:
         announcement = json.loads(socket.recv(timeout=20))
         assert announcement["type"] == "init"
         assert announcement["codec"].startswith("avc1.")
@@ -61,15 +70,7 @@ def test_live_refuses_without_login(server: RunningServer) -> None:
 def test_live_refuses_unknown_camera(server: RunningServer) -> None:
     with server.client() as client:
         token = server.login(client)
-    with (
-        pytest.raises(InvalidStatus),
-        connect(
-            ws_url(server, 4242),
-            ssl=context(server),
-            additional_headers={"Authorization": f"Bearer {token}"},
-            open_timeout=10,
-        ),
-    ):
+    with pytest.raises(InvalidStatus), open_live(server, 4242, token):
         pass
 
 
@@ -78,13 +79,7 @@ def test_live_refuses_other_origins(server: RunningServer) -> None:
         token = server.login(client)
     with (
         pytest.raises(InvalidStatus),
-        connect(
-            ws_url(server, 1),
-            ssl=context(server),
-            origin="https://evil.example",  # type: ignore[arg-type]
-            additional_headers={"Authorization": f"Bearer {token}"},
-            open_timeout=10,
-        ),
+        open_live(server, 1, token, origin="https://evil.example"),
     ):
         pass
 
@@ -96,12 +91,7 @@ def test_logged_out_viewer_is_cut_off(server: RunningServer) -> None:
         camera = client.post(
             "/api/v1/cameras", json={"name": "Cut", "source": "test://pattern?size=160x120&rate=10"}
         ).json()
-        with connect(
-            ws_url(server, camera["id"]),
-            ssl=context(server),
-            additional_headers={"Authorization": f"Bearer {token}"},
-            open_timeout=20,
-        ) as socket:
+        with open_live(server, camera["id"], token) as socket:
             socket.recv(timeout=20)
             assert client.post("/api/v1/auth/logout").status_code == 204
             from websockets.exceptions import ConnectionClosed

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from mimamoru.db.audit import events_in_order
+from mimamoru.db.cameras import mask_history
 from tests.conftest import Installation, RunningServer
 from tests.test_cli import mimamoru
 
@@ -62,6 +63,9 @@ def test_patch_replaces_masks_and_get_returns_them(
     assert cleared["masks"] == [] and cleared["mask_version"] == 2
     with server.services.database.session() as session:
         actions = [e.action for e in events_in_order(session) if e.camera_id == camera["id"]]
+        history = mask_history(session, int(camera["id"]))  # type: ignore[call-overload]
+        assert [(row.version, row.changed_by) for row in history] == [(1, "admin"), (2, "admin")]
+        assert '"fill":"mosaic"' in history[0].masks and history[1].masks == "[]"
     assert actions.count("camera.masks") == 2
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import ssl
+import threading
 import time
 import warnings
 from datetime import UTC, datetime, timedelta
@@ -50,12 +53,39 @@ def _permissive_client_context() -> ssl.SSLContext:
     return context
 
 
-def test_old_tls_versions_are_refused(server: RunningServer) -> None:
+def _handshake_with_permissive_server(client: ssl.SSLContext, tmp_path: Path) -> str:
+    """The TLS version ``client`` reaches against a server that allows everything."""
+    _ca, cert, key = generate_self_signed(tmp_path / "permissive")
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        server_context.minimum_version = ssl.TLSVersion.TLSv1
+    server_context.set_ciphers("ALL:@SECLEVEL=0")
+    server_context.load_cert_chain(cert, key)
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+
+        def accept() -> None:
+            connection, _ = listener.accept()
+            with contextlib.suppress(ssl.SSLError, OSError):
+                server_context.wrap_socket(connection, server_side=True).close()
+
+        thread = threading.Thread(target=accept)
+        thread.start()
+        with client.wrap_socket(socket.create_connection(("127.0.0.1", port))) as tls:
+            version = tls.version() or ""
+        thread.join(10)
+    return version
+
+
+def test_old_tls_versions_are_refused(server: RunningServer, tmp_path: Path) -> None:
     context = _permissive_client_context()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # we want the old versions here
         context.minimum_version = ssl.TLSVersion.TLSv1
         context.maximum_version = ssl.TLSVersion.TLSv1_1
+    # The client really speaks TLS 1.1, so the refusal below comes from our server.
+    assert _handshake_with_permissive_server(context, tmp_path) == "TLSv1.1"
     with (
         httpx.Client(base_url=server.url, verify=context) as old,
         pytest.raises(httpx.ConnectError, match=r"(?i)version|protocol|alert"),
@@ -63,10 +93,12 @@ def test_old_tls_versions_are_refused(server: RunningServer) -> None:
         old.get("/api/v1/health")
 
 
-def test_weak_ciphers_are_refused(server: RunningServer) -> None:
+def test_weak_ciphers_are_refused(server: RunningServer, tmp_path: Path) -> None:
     context = _permissive_client_context()
     context.maximum_version = ssl.TLSVersion.TLSv1_2
-    context.set_ciphers("AES128-SHA:DES-CBC3-SHA:RC4-SHA:@SECLEVEL=0")  # no forward secrecy
+    # CBC with SHA-1 MACs: usable with our ECDSA key, so only our cipher list can refuse it.
+    context.set_ciphers("ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:@SECLEVEL=0")
+    assert _handshake_with_permissive_server(context, tmp_path) == "TLSv1.2"
     with (
         httpx.Client(base_url=server.url, verify=context) as weak,
         pytest.raises(httpx.ConnectError, match=r"(?i)handshake|alert|cipher|eof"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import av
@@ -42,22 +43,23 @@ def test_masks_switch_copy_to_encode_at_once_and_back_at_a_keyframe(
     run = run_recorder(f"file://{clip}", crf=0)
     run.wait_for(lambda: len(run.segments) >= 2)
     time.sleep(0.4)  # into the middle of a GOP (keyframe every 1 s)
-    changed_at = run.recorder._clock.now()
     run.recorder.set_masks(1, masks)
     run.wait_for(lambda: sum(1 for s in run.segments if s.mask_version == 1) >= 2)
     first_masked = next(s for s in run.segments if s.mask_version == 1)
     last_copied = max((s for s in run.segments if s.mask_version == 0), key=lambda s: s.start)
-    # Not at the next keyframe: from the next frame on (15 fps, plus scheduling).
-    assert (first_masked.start - changed_at).total_seconds() <= 0.3
-    assert last_copied.end <= first_masked.start
+    # Not at the next keyframe: the copy stops mid-GOP and the very next frame is masked.
+    # (Times here are the stream's own timeline, not how fast this machine ran.)
     assert 0 < last_copied.frame_count < 15, "the copied segment was cut mid-GOP"
+    assert abs(first_masked.start - last_copied.end) <= timedelta(milliseconds=1), (
+        "the masked segment continues exactly where the copy stopped"
+    )
     assert run.recorder.status.snapshot().mode == "encode"
     inner = erode(rasterise(masks[0].points, 320, 240), 2)
     for segment in (s for s in run.segments if s.mask_version == 1):
         frames = decode_planes(run.path(segment))
         assert frames
         for y, _u, _v in frames:
-            assert np.abs(y[inner].astype(int) - 128).max() <= 3, "masked from the keyframe on"
+            assert np.abs(y[inner].astype(int) - 128).max() <= 3, "masked from the change on"
 
     run.recorder.set_masks(2, ())
     run.wait_for(lambda: sum(1 for s in run.segments if s.mask_version == 2) >= 3)

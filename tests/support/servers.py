@@ -8,7 +8,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -145,7 +144,3 @@ def rtsp_camera(port: int | None = None, **kwargs: object) -> Iterator[RtspCamer
         yield camera
     finally:
         camera.stop()
-
-
-def python() -> str:
-    return sys.executable
