@@ -35,6 +35,7 @@ import av
 
 from benchlib import cpu_self, make_h264_input
 from mimamoru.clock import SystemClock
+from mimamoru.crypto.keyring import MemoryKeys
 from mimamoru.media.live import LiveHub
 from mimamoru.media.recorder import CameraJob, Recorder
 from mimamoru.media.segmenter import FinishedSegment
@@ -72,7 +73,7 @@ def recorder_for(
     recorder = Recorder(
         CameraJob(1, "bench", spec, (), 1 if job_masks else 0, job_masks),
         settings,
-        SegmentStore(workdir),
+        SegmentStore(workdir, MemoryKeys()),
         segments.append,
         LiveHub(),
         clock,

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from benchlib import cpu_children, cpu_self, make_h264_input
 from mimamoru.clock import SystemClock
+from mimamoru.crypto.keyring import MemoryKeys
 from mimamoru.media.live import LiveHub
 from mimamoru.media.recorder import CameraJob, Recorder
 from mimamoru.media.segmenter import FinishedSegment
@@ -45,7 +46,7 @@ def run_mimamoru(source: str, seconds: float, workdir: Path) -> tuple[float, int
     recorder = Recorder(
         CameraJob(1, "bench", parse_source(source)),
         SETTINGS,
-        SegmentStore(workdir / "mimamoru"),
+        SegmentStore(workdir / "mimamoru", MemoryKeys()),
         segments.append,
         LiveHub(),
         clock,

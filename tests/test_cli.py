@@ -128,21 +128,26 @@ def test_camera_add_prints_the_id(installation: Installation) -> None:
         "Door",
         "--source",
         "rtsp://u:topsecret@127.0.0.1:9/x",
-        "--retention-days",
-        "3",
+        "--retention",
+        "5d",
+        "--justification",
+        "Shop closes for four days at New Year",
     )
     assert first.returncode == 0, first.stderr
     assert first.stdout.strip() == "1"
     listing = mimamoru("camera", "list", "--data-dir", data_dir)
     assert "rtsp://u:***@127.0.0.1:9/x" in listing.stdout
     assert "topsecret" not in listing.stdout
+    assert "\t120h\t" in listing.stdout
 
 
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
         (["--source", "ftp://x/y"], "unsupported camera source scheme 'ftp'"),
-        (["--source", "test://pattern", "--retention-days", "0"], "retention_days must be between"),
+        (["--source", "test://pattern", "--retention", "0h"], "retention_hours must be between"),
+        (["--source", "test://pattern", "--retention", "a week"], "not a number of hours or days"),
+        (["--source", "test://pattern", "--retention", "4d"], "give a written retention_justif"),
     ],
 )
 def test_camera_add_rejects_bad_input(

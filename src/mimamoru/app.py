@@ -7,16 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from mimamoru import __version__
-from mimamoru.api import auth, cameras, live, recordings, system
+from mimamoru.api import auth, cameras, live, recordings, storage, system
 from mimamoru.api.deps import Dependencies
 from mimamoru.errors import NotFoundError, ValidationFailedError
 from mimamoru.security import SecurityHeaders
 from mimamoru.services import Services
 from mimamoru.settings import Settings
+from mimamoru.storage.reconcile import reconcile_store
 from mimamoru.web import pages
 
 logger = logging.getLogger(__name__)
@@ -27,19 +29,19 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings, services: Services, *, start_recorders: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        leftovers = services.store.leftover_parts()
-        if leftovers:
-            logger.warning(
-                "%d unfinished segment file(s) from an earlier crash kept for inspection, e.g. %s",
-                len(leftovers),
-                leftovers[0],
-            )
         if start_recorders:
+            # Before any recorder runs: a .part file now is a crash's leftover, not a
+            # segment being written.
+            await run_in_threadpool(
+                reconcile_store, services.database, services.store, services.clock
+            )
             services.supervisor.start()
+            services.retention.start()
         try:
             yield
         finally:
             if start_recorders:
+                services.retention.stop()
                 services.supervisor.stop()
 
     app = FastAPI(
@@ -57,6 +59,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(cameras.build_router(deps), prefix=API_PREFIX)
     app.include_router(recordings.build_router(deps), prefix=API_PREFIX)
     app.include_router(live.build_router(deps), prefix=API_PREFIX)
+    app.include_router(storage.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)

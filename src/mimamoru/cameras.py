@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +20,12 @@ from mimamoru.media.sources import parse_source, redact_source
 from mimamoru.media.supervisor import CameraDefinition
 from mimamoru.privacy.masks import Mask, parse_masks
 
-MAX_RETENTION_DAYS = 3650
-DEFAULT_RETENTION_DAYS = 7
+MAX_RETENTION_HOURS = 24 * 3650
+DEFAULT_RETENTION_HOURS = 72
+# EDPB Guidelines 3/2019 on video devices: a few days, 72 hours at most, unless the
+# operator can justify longer; the justification is kept with the camera.
+JUSTIFY_ABOVE_HOURS = 72
+MAX_JUSTIFICATION_LENGTH = 2000
 MAX_NAME_LENGTH = 100
 
 
@@ -29,7 +34,8 @@ class CameraRecord:
     id: int
     name: str
     source_redacted: str
-    retention_days: int
+    retention_hours: int
+    retention_justification: str | None
     enabled: bool
     masks: tuple[Mask, ...]
     mask_version: int
@@ -49,7 +55,8 @@ def _record(row: Camera) -> CameraRecord:
         id=row.id,
         name=row.name,
         source_redacted=redact_source(row.source),
-        retention_days=row.retention_days,
+        retention_hours=row.retention_hours,
+        retention_justification=row.retention_justification,
         enabled=row.enabled,
         masks=masks_from_json(row.masks),
         mask_version=row.mask_version,
@@ -68,12 +75,36 @@ def validate_name(name: str) -> str:
     return cleaned
 
 
-def validate_retention(days: int) -> int:
-    if isinstance(days, bool) or not isinstance(days, int):
-        raise ValidationFailedError("retention_days must be a whole number of days")
-    if not 1 <= days <= MAX_RETENTION_DAYS:
-        raise ValidationFailedError(f"retention_days must be between 1 and {MAX_RETENTION_DAYS}")
-    return days
+def validate_retention(hours: int, justification: str | None) -> tuple[int, str | None]:
+    if isinstance(hours, bool) or not isinstance(hours, int):
+        raise ValidationFailedError("retention_hours must be a whole number of hours")
+    if not 1 <= hours <= MAX_RETENTION_HOURS:
+        raise ValidationFailedError(
+            f"retention_hours must be between 1 and {MAX_RETENTION_HOURS} (10 years)"
+        )
+    cleaned = justification.strip() if justification else None
+    if cleaned and len(cleaned) > MAX_JUSTIFICATION_LENGTH:
+        raise ValidationFailedError(
+            f"retention_justification is longer than {MAX_JUSTIFICATION_LENGTH} characters"
+        )
+    if hours > JUSTIFY_ABOVE_HOURS and not cleaned:
+        raise ValidationFailedError(
+            f"retention of {hours} hours is longer than {JUSTIFY_ABOVE_HOURS}: give a written "
+            "retention_justification (why this camera's footage must be kept that long)"
+        )
+    return hours, cleaned
+
+
+def parse_retention(text: str) -> int:
+    """``72h``, ``7d`` or a bare number of hours, as hours."""
+    cleaned = text.strip().lower()
+    match = re.fullmatch(r"(\d+)\s*([hd]?)", cleaned)
+    if match is None:
+        raise ValidationFailedError(
+            f"retention {text!r} is not a number of hours or days (for example 72h or 7d)"
+        )
+    value = int(match.group(1))
+    return value * 24 if match.group(2) == "d" else value
 
 
 class CameraService:
@@ -89,13 +120,16 @@ class CameraService:
         *,
         name: str,
         source: str,
-        retention_days: int,
+        retention_hours: int = DEFAULT_RETENTION_HOURS,
+        retention_justification: str | None = None,
         masks: Sequence[Mask] = (),
         actor: str,
     ) -> CameraRecord:
         name = validate_name(name)
         parse_source(source)
-        validate_retention(retention_days)
+        retention_hours, retention_justification = validate_retention(
+            retention_hours, retention_justification
+        )
         now = self._clock.now()
         try:
             with self._database.session() as session:
@@ -105,7 +139,8 @@ class CameraService:
                     session,
                     name=name,
                     source=source,
-                    retention_days=retention_days,
+                    retention_hours=retention_hours,
+                    retention_justification=retention_justification,
                     now=now,
                     masks=masks_to_json(masks),
                     mask_version=1 if masks else 0,
@@ -129,6 +164,8 @@ class CameraService:
             detail={
                 "name": record.name,
                 "source": record.source_redacted,
+                "retention_hours": record.retention_hours,
+                "retention_justification": record.retention_justification,
                 "masks": [mask.as_dict() for mask in record.masks],
             },
         )
@@ -172,6 +209,26 @@ class CameraService:
                 "mask_version": record.mask_version,
                 "masks": [mask.as_dict() for mask in record.masks],
             },
+        )
+        return record
+
+    def set_retention(
+        self, camera_id: int, hours: int, justification: str | None, actor: str
+    ) -> CameraRecord:
+        hours, justification = validate_retention(hours, justification)
+        with self._database.session() as session:
+            row = camera_queries.camera_for_update(session, camera_id)
+            if row is None:
+                raise NotFoundError(f"camera {camera_id} not found")
+            row.retention_hours = hours
+            row.retention_justification = justification
+            row.updated_at = self._clock.now()
+            record = _record(row)
+        self._audit.append(
+            actor=actor,
+            action="camera.retention",
+            camera_id=camera_id,
+            detail={"retention_hours": hours, "retention_justification": justification},
         )
         return record
 

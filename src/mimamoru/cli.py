@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import click
 
 from mimamoru import __version__
-from mimamoru.cameras import DEFAULT_RETENTION_DAYS
-from mimamoru.errors import MimamoruError, ValidationFailedError
-from mimamoru.installation import init_installation, is_installation, open_installation
+from mimamoru.cameras import DEFAULT_RETENTION_HOURS, parse_retention
+from mimamoru.commands import keys as key_commands
+from mimamoru.commands import storage as storage_commands
+from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
+from mimamoru.errors import ValidationFailedError
+from mimamoru.installation import init_installation, is_installation
 from mimamoru.logs import configure_logging
 from mimamoru.privacy.masks import Mask, mask_from_text, parse_masks
 from mimamoru.server import serve
 from mimamoru.services import Services
-from mimamoru.settings import Settings, load_settings
+from mimamoru.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -27,32 +28,16 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 DEMO_SOURCE = "test://pattern?size=1280x720&rate=15"
-DATA_DIR_OPTION = click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    required=True,
-    help="The installation's data directory.",
-)
-
-
-def operator_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn expected failures into one line on stderr and a non-zero exit code."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except MimamoruError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
-
-    return wrapper
 
 
 @click.group()
 @click.version_option(__version__, prog_name="mimamoru")
 def main() -> None:
     """mimamoru (見守る): a network camera service that protects privacy by default."""
+
+
+main.add_command(key_commands.keys)
+main.add_command(storage_commands.storage)
 
 
 @main.command()
@@ -95,10 +80,6 @@ def _print_init(data_dir: Path, admin_user: str, password: str | None) -> None:
         click.echo(f"Admin user: {admin_user} (password from file)")
 
 
-def _settings(data_dir: Path, **overrides: Any) -> Settings:
-    return load_settings(open_installation(data_dir), **overrides)
-
-
 @main.command(name="serve")
 @DATA_DIR_OPTION
 @click.option("--host", help="Address to listen on (default 127.0.0.1).")
@@ -114,7 +95,7 @@ def serve_command(
     data_dir: Path, host: str | None, port: int | None, insecure_http: bool | None
 ) -> None:
     """Serve the web UI and API over HTTPS and record every camera."""
-    settings = _settings(
+    settings = settings_for(
         data_dir, server={"host": host, "port": port, "insecure_http": insecure_http}
     )
     _run_server(settings)
@@ -149,12 +130,12 @@ def demo(data_dir: Path, host: str | None, port: int | None) -> None:
         _print_init(result.data_dir, result.admin_user, result.generated_password)
     else:
         click.echo(f"Reusing demo installation in {data_dir.resolve()}")
-    settings = _settings(data_dir, server={"host": host, "port": port})
+    settings = settings_for(data_dir, server={"host": host, "port": port})
     services = Services.build(settings)
     try:
         if not services.cameras.list():
             camera = services.cameras.add(
-                name="Test pattern", source=DEMO_SOURCE, retention_days=1, actor="demo"
+                name="Test pattern", source=DEMO_SOURCE, retention_hours=24, actor="demo"
             )
             click.echo(f"Added demo camera {camera.id}: {DEMO_SOURCE}")
     finally:
@@ -187,31 +168,45 @@ def _parse_mask_options(masks: tuple[str, ...]) -> tuple[Mask, ...]:
     return parse_masks([mask_from_text(index, text) for index, text in enumerate(masks)])
 
 
+RETENTION_OPTION = click.option(
+    "--retention",
+    default=f"{DEFAULT_RETENTION_HOURS}h",
+    show_default=True,
+    help="How long recordings are kept: hours (72h) or days (7d).",
+)
+JUSTIFICATION_OPTION = click.option(
+    "--justification",
+    help="Why footage must be kept longer than 72 hours (required above 72h).",
+)
+
+
 @camera.command(name="add")
 @DATA_DIR_OPTION
 @click.option("--name", required=True, help="Display name, unique.")
 @click.option("--source", required=True, help="rtsp://, rtsps://, http(s)://, file:// or test://")
-@click.option(
-    "--retention-days",
-    type=int,
-    default=DEFAULT_RETENTION_DAYS,
-    show_default=True,
-    help="Days to keep recordings.",
-)
+@RETENTION_OPTION
+@JUSTIFICATION_OPTION
 @MASK_OPTION
 @operator_errors
 def camera_add(
-    data_dir: Path, name: str, source: str, retention_days: int, masks: tuple[str, ...]
+    data_dir: Path,
+    name: str,
+    source: str,
+    retention: str,
+    justification: str | None,
+    masks: tuple[str, ...],
 ) -> None:
     """Add a camera and print its id; a running server starts recording it within seconds."""
     configure_logging("WARNING")
     parsed = _parse_mask_options(masks)
-    services = Services.build(_settings(data_dir))
+    retention_hours = parse_retention(retention)
+    services = Services.build(settings_for(data_dir))
     try:
         record = services.cameras.add(
             name=name,
             source=source,
-            retention_days=retention_days,
+            retention_hours=retention_hours,
+            retention_justification=justification,
             masks=parsed,
             actor="cli",
         )
@@ -226,13 +221,13 @@ def camera_add(
 def camera_list(data_dir: Path) -> None:
     """List cameras (sources shown with passwords redacted)."""
     configure_logging("WARNING")
-    services = Services.build(_settings(data_dir))
+    services = Services.build(settings_for(data_dir))
     try:
         for record in services.cameras.list():
             state = "enabled" if record.enabled else "disabled"
             click.echo(
                 f"{record.id}\t{record.name}\t{record.source_redacted}"
-                f"\t{record.retention_days}d\t{state}"
+                f"\t{record.retention_hours}h\t{state}"
             )
     finally:
         services.close()
@@ -250,9 +245,29 @@ def camera_set_masks(data_dir: Path, camera_id: int, masks: tuple[str, ...], cle
     if clear == bool(masks):
         raise ValidationFailedError("give one or more --mask options, or --clear (not both)")
     parsed = _parse_mask_options(masks)
-    services = Services.build(_settings(data_dir))
+    services = Services.build(settings_for(data_dir))
     try:
         record = services.cameras.set_masks(camera_id, parsed, "cli")
     finally:
         services.close()
     click.echo(f"camera {record.id}: mask version {record.mask_version}, {len(parsed)} mask(s)")
+
+
+@camera.command(name="set-retention")
+@DATA_DIR_OPTION
+@click.option("--camera", "camera_id", type=int, required=True, help="Camera id.")
+@click.option("--retention", required=True, help="Hours (72h) or days (7d).")
+@JUSTIFICATION_OPTION
+@operator_errors
+def camera_set_retention(
+    data_dir: Path, camera_id: int, retention: str, justification: str | None
+) -> None:
+    """Change how long a camera's recordings are kept; the next sweep applies it."""
+    configure_logging("WARNING")
+    hours = parse_retention(retention)
+    services = Services.build(settings_for(data_dir))
+    try:
+        record = services.cameras.set_retention(camera_id, hours, justification, "cli")
+    finally:
+        services.close()
+    click.echo(f"camera {record.id}: recordings kept {record.retention_hours} h")

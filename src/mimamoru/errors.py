@@ -49,3 +49,13 @@ class NotFoundError(MimamoruError):
 
 class ValidationFailedError(MimamoruError):
     """Input was well-formed but not acceptable; the message says why."""
+
+
+class MasterKeyError(MimamoruError):
+    """The master key is missing, malformed, or not this installation's."""
+
+    exit_code = 3
+
+
+class StorageError(MimamoruError):
+    """Stored footage is missing, damaged, or cannot be written."""

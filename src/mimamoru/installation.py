@@ -15,8 +15,14 @@ from pathlib import Path
 from mimamoru.access.passwords import check_password_policy, generate_password, hash_password
 from mimamoru.access.roles import Role
 from mimamoru.clock import Clock, SystemClock
+from mimamoru.crypto.master import new_master_key, write_key_file
 from mimamoru.db import users as user_queries
-from mimamoru.errors import InstallationError, InstallationExistsError, MimamoruError
+from mimamoru.errors import (
+    InstallationError,
+    InstallationExistsError,
+    MasterKeyError,
+    MimamoruError,
+)
 from mimamoru.services import Services
 from mimamoru.settings import CONFIG_FILE_NAME, Settings, load_settings
 from mimamoru.tls import generate_self_signed
@@ -40,6 +46,18 @@ CONFIG_TEMPLATE = """\
 # segment_seconds = 4.0
 # encoder_preset = "veryfast"
 # crf = 23
+
+[keys]
+# The master key encrypts every data key. Keep it OFF this disk in real use: point
+# master_key_file at separate storage, or use MIMAMORU_KEYS__MASTER_KEY or a command.
+# master_key_file = "keys/master.key"
+# master_key_command = "/usr/local/bin/fetch-mimamoru-key"
+# data_key_period_minutes = 60
+
+[storage]
+# min_free_percent = 5.0
+# min_free_bytes = 2147483648
+# sweep_seconds = 60
 
 [site]
 # timezone = "Asia/Tokyo"
@@ -127,7 +145,15 @@ def _create_contents(
     """Write TLS files, the database and the admin; returns the admin's password."""
     generate_self_signed(settings.data_dir / "tls", hostname)
     (settings.data_dir / "segments").mkdir(exist_ok=True)
-    services = Services.build(settings, clock)
+    if settings.keys.master_key is None and not settings.keys.master_key_command:
+        write_key_file(settings.master_key_path, new_master_key())
+    try:
+        services = Services.build(settings, clock)
+    except MasterKeyError as exc:
+        raise InstallationExistsError(
+            "the database already holds another mimamoru installation (its master key differs "
+            "from the one made now); nothing was changed"
+        ) from exc
     try:
         with services.database.session() as session:
             if user_queries.count_users(session) > 0:
@@ -153,7 +179,7 @@ def _undo(data_dir: Path, created_dir: bool) -> None:
     if created_dir:
         shutil.rmtree(data_dir, ignore_errors=True)
         return
-    for name in ("tls", "segments", "mimamoru.db", "mimamoru.db-wal", "mimamoru.db-shm"):
+    for name in ("tls", "keys", "segments", "mimamoru.db", "mimamoru.db-wal", "mimamoru.db-shm"):
         target = data_dir / name
         if target.is_dir():
             shutil.rmtree(target, ignore_errors=True)

@@ -18,13 +18,16 @@ from mimamoru.access.sessions import SessionManager
 from mimamoru.audit.log import AuditLog
 from mimamoru.cameras import CameraService
 from mimamoru.clock import Clock, SystemClock
+from mimamoru.crypto.keyring import KeyRing, open_keyring
 from mimamoru.db.engine import Database, redact_url
 from mimamoru.db.migrate import migrate
 from mimamoru.errors import DatabaseError
 from mimamoru.media.live import LiveHubs
 from mimamoru.media.supervisor import Supervisor
 from mimamoru.settings import Settings
+from mimamoru.storage.holds import HoldService
 from mimamoru.storage.index import SegmentIndex
+from mimamoru.storage.retention import RetentionSweeper, VolumeSpace
 from mimamoru.storage.segments import SegmentStore
 
 logger = logging.getLogger(__name__)
@@ -41,6 +44,9 @@ class Services:
     cameras: CameraService
     segments: SegmentIndex
     store: SegmentStore
+    keys: KeyRing
+    holds: HoldService
+    retention: RetentionSweeper
     hubs: LiveHubs
     supervisor: Supervisor
 
@@ -62,10 +68,16 @@ class Services:
         except Exception:
             database.dispose()
             raise
+        try:
+            keys = open_keyring(settings, database, clock)
+        except BaseException:
+            database.dispose()
+            raise
         audit = AuditLog(database, clock)
         cameras = CameraService(database, clock, audit)
         segments = SegmentIndex(database, clock)
-        store = SegmentStore(settings.data_dir / "segments")
+        store = SegmentStore(settings.segments_dir, keys)
+        holds = HoldService(database, clock, audit)
         hubs = LiveHubs()
         supervisor = Supervisor(
             settings.recording,
@@ -87,6 +99,11 @@ class Services:
             cameras=cameras,
             segments=segments,
             store=store,
+            keys=keys,
+            holds=holds,
+            retention=RetentionSweeper(
+                database, clock, audit, store, keys, settings.storage, VolumeSpace(store.root)
+            ),
             hubs=hubs,
             supervisor=supervisor,
         )

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -86,6 +94,46 @@ class SessionSettings(Section):
     lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 30)
 
 
+class KeySettings(Section):
+    master_key_file: Path = Field(
+        default=Path("keys") / "master.key",
+        description="File holding the master key; relative paths are inside DATA_DIR",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="The master key itself (base64 or hex); meant for MIMAMORU_KEYS__MASTER_KEY",
+    )
+    master_key_command: str | None = Field(
+        default=None,
+        description="Command that prints the master key (a KMS, HSM or TPM client)",
+    )
+    master_key_command_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    data_key_period_minutes: int = Field(
+        default=60,
+        ge=5,
+        le=24 * 60,
+        description="Footage of one camera in one such period shares a data key",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> KeySettings:
+        if self.master_key is not None and self.master_key_command:
+            raise ValueError("set master_key or master_key_command, not both")
+        return self
+
+
+class StorageSettings(Section):
+    min_free_percent: float = Field(
+        default=5.0, ge=0, le=90, description="Free space kept on the storage volume (percent)"
+    )
+    min_free_bytes: int = Field(
+        default=2 * 1024**3, ge=0, description="Free space kept on the storage volume (bytes)"
+    )
+    sweep_seconds: float = Field(
+        default=60.0, gt=0, le=3600, description="How often retention and free space are checked"
+    )
+
+
 class SiteSettings(Section):
     timezone: str = "Asia/Tokyo"
 
@@ -115,6 +163,8 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     recording: RecordingSettings = RecordingSettings()
     sessions: SessionSettings = SessionSettings()
+    keys: KeySettings = KeySettings()
+    storage: StorageSettings = StorageSettings()
     site: SiteSettings = SiteSettings()
 
     @classmethod
@@ -141,6 +191,14 @@ class Settings(BaseSettings):
     @property
     def tls_key_path(self) -> Path:
         return self._in_data_dir(self.server.tls_key, Path("tls") / "key.pem")
+
+    @property
+    def master_key_path(self) -> Path:
+        return self._in_data_dir(self.keys.master_key_file, Path("keys") / "master.key")
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.data_dir / "segments"
 
     def _in_data_dir(self, configured: Path | None, default: Path) -> Path:
         path = configured if configured is not None else default

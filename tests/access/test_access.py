@@ -61,7 +61,12 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
             now=T0,
         )
         camera = camera_queries.add_camera(
-            session, name="door", source="test://pattern", retention_days=7, now=T0
+            session,
+            name="door",
+            source="test://pattern",
+            retention_hours=72,
+            retention_justification=None,
+            now=T0,
         )
     yield database, clock, audit, camera.id
     database.dispose()

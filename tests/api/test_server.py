@@ -191,12 +191,13 @@ def test_add_camera_records_and_serves_recordings(admin_client: httpx.Client) ->
         json={
             "name": "Entrance",
             "source": "test://pattern?size=160x120&rate=10",
-            "retention_days": 3,
+            "retention_hours": 96,
+            "retention_justification": "Weekend plus a holiday Monday",
         },
     )
     assert response.status_code == 201, response.text
     camera = response.json()
-    assert camera["name"] == "Entrance" and camera["retention_days"] == 3
+    assert camera["name"] == "Entrance" and camera["retention_hours"] == 96
     recordings = wait_for_recordings(admin_client, camera["id"], 2)
     starts = [item["start"] for item in recordings]
     assert starts == sorted(starts)
@@ -252,7 +253,11 @@ def test_segment_download_is_a_playable_mp4(admin_client: httpx.Client, tmp_path
         ({"name": "x", "source": "ftp://cam/x"}, "unsupported camera source scheme"),
         ({"name": "x", "source": "rtsp://"}, "no host name"),
         ({"name": "", "source": "test://pattern"}, "name"),
-        ({"name": "x", "source": "test://pattern", "retention_days": 0}, "retention_days"),
+        ({"name": "x", "source": "test://pattern", "retention_hours": 0}, "retention_hours"),
+        (
+            {"name": "x", "source": "test://pattern", "retention_hours": 73},
+            "retention_justification",
+        ),
         ({"name": "x", "source": "test://pattern", "colour": "red"}, "colour"),
     ],
 )

@@ -29,7 +29,12 @@ def test_times_round_trip_as_utc(database: Database) -> None:
     )
     with database.session() as session:
         camera = camera_queries.add_camera(
-            session, name="gate", source="test://pattern", retention_days=7, now=jst
+            session,
+            name="gate",
+            source="test://pattern",
+            retention_hours=72,
+            retention_justification=None,
+            now=jst,
         )
         camera_id = camera.id
     with database.session() as session:
@@ -48,7 +53,8 @@ def test_naive_datetimes_are_refused(database: Database) -> None:
             session,
             name="x",
             source="test://pattern",
-            retention_days=1,
+            retention_hours=24,
+            retention_justification=None,
             now=datetime(2026, 1, 1),
         )
 
@@ -56,7 +62,12 @@ def test_naive_datetimes_are_refused(database: Database) -> None:
 def test_segments_in_range_are_ordered_and_overlapping(database: Database) -> None:
     with database.session() as session:
         camera = camera_queries.add_camera(
-            session, name="door", source="test://pattern", retention_days=7, now=T0
+            session,
+            name="door",
+            source="test://pattern",
+            retention_hours=72,
+            retention_justification=None,
+            now=T0,
         )
         for index in (2, 0, 1, 5):
             start = T0 + timedelta(seconds=4 * index)
@@ -91,7 +102,12 @@ def test_segments_in_range_are_ordered_and_overlapping(database: Database) -> No
 def test_cameras_with_recordings_cannot_be_deleted_from_under_them(database: Database) -> None:
     with database.session() as session:
         camera = camera_queries.add_camera(
-            session, name="yard", source="test://pattern", retention_days=7, now=T0
+            session,
+            name="yard",
+            source="test://pattern",
+            retention_hours=72,
+            retention_justification=None,
+            now=T0,
         )
         segment_queries.add_segment(
             session,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from mimamoru.clock import SystemClock
+from mimamoru.crypto.keyring import MemoryKeys
 from mimamoru.media.live import LiveHub
 from mimamoru.media.recorder import CameraJob, Recorder
 from mimamoru.media.segmenter import FinishedSegment
@@ -19,6 +20,7 @@ from mimamoru.media.status import CameraState, CameraStatus
 from mimamoru.settings import RecordingSettings
 from mimamoru.storage.segments import SegmentStore
 from tests.conftest import FAST_RECORDING
+from tests.support.media import plaintext_copy
 
 
 @dataclass
@@ -43,7 +45,8 @@ class RecorderRun:
         return self.recorder.status.snapshot().state
 
     def path(self, segment: FinishedSegment) -> Path:
-        return self.store.root / segment.relative_path
+        """A decrypted copy of the segment, for the media checks to open."""
+        return plaintext_copy(self.store, segment.relative_path)
 
     def stop(self) -> None:
         self.recorder.stop()
@@ -65,7 +68,7 @@ def run_recorder(tmp_path: Path) -> Iterator[RecorderFactory]:
         except ValueError:
             # Lets a test hand the real encoder a value the settings would refuse.
             settings = RecordingSettings.model_construct(**values)
-        store = SegmentStore(tmp_path / "segments")
+        store = SegmentStore(tmp_path / "segments", MemoryKeys())
         segments: list[FinishedSegment] = []
         states: list[tuple[CameraState, str | None]] = []
         clock = SystemClock()

@@ -143,4 +143,4 @@ def test_encoder_that_cannot_open_is_an_error_and_keeps_old_recordings(
     broken.stop()
     assert reason.startswith("H.264 encoder failed"), reason
     for relative, data in kept.items():
-        assert (good.store.root / relative).read_bytes() == data
+        assert good.store.read_plaintext(relative) == data

@@ -12,6 +12,7 @@ import av
 import pytest
 
 from mimamoru.clock import SystemClock
+from mimamoru.crypto.keyring import MemoryKeys
 from mimamoru.media.filters import FrameFilter
 from mimamoru.media.live import LiveHubs
 from mimamoru.media.segmenter import FinishedSegment
@@ -61,7 +62,7 @@ def make_supervisor(
         segments: list[FinishedSegment] = []
         supervisor = Supervisor(
             RecordingSettings.model_validate({**FAST_RECORDING, **overrides}),
-            SegmentStore(tmp_path / "segments"),
+            SegmentStore(tmp_path / "segments", MemoryKeys()),
             segments.append,
             LiveHubs(),
             SystemClock(),

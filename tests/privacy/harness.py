@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mimamoru.clock import SystemClock
+from mimamoru.crypto.keyring import MemoryKeys
 from mimamoru.media.live import LiveHub
 from mimamoru.media.recorder import CameraJob, Recorder
 from mimamoru.media.segmenter import FinishedSegment
@@ -19,6 +20,7 @@ from mimamoru.privacy.masks import Mask
 from mimamoru.settings import RecordingSettings
 from mimamoru.storage.segments import SegmentStore
 from tests.conftest import FAST_RECORDING
+from tests.support.media import plaintext_copy
 from tests.support.pixels import U8Array, decode_planes
 
 
@@ -68,7 +70,7 @@ def record_file(
     """
     spec = dataclasses.replace(parse_source(f"file://{source}"), realtime=realtime, loop=False)
     options = {**FAST_RECORDING, "crf": 0, "segment_seconds": 60.0, **settings}
-    store = SegmentStore(workdir / "segments")
+    store = SegmentStore(workdir / "segments", MemoryKeys())
     segments: list[FinishedSegment] = []
     clock = SystemClock()
     hub = RecordingHub()
@@ -93,5 +95,5 @@ def record_file(
     assert recorder.status.state in (CameraState.OFFLINE, CameraState.STOPPED)
     run = Run(recorder, segments, store, hub, snapshot)
     for segment in segments:
-        run.frames += decode_planes(store.root / segment.relative_path)
+        run.frames += decode_planes(plaintext_copy(store, segment.relative_path))
     return run

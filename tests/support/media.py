@@ -9,6 +9,8 @@ from pathlib import Path
 
 import av
 
+from mimamoru.storage.segments import SegmentStore
+
 
 def make_h264_file(
     path: Path, *, seconds: float = 3.0, rate: int = 15, size: str = "320x240"
@@ -65,3 +67,11 @@ def decode_file(path: Path) -> Decoded:
         first_pts_seconds=times[0] if times else 0.0,
         max_gap_seconds=max(gaps) if gaps else 0.0,
     )
+
+
+def plaintext_copy(store: SegmentStore, relative: str) -> Path:
+    """Decrypt a stored segment to a file beside the store, for tools that open paths."""
+    target = store.root.parent / "plaintext" / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(store.read_plaintext(relative))
+    return target

@@ -25,7 +25,7 @@ def test_login_camera_list_and_live_test_pattern(
     server.services.cameras.add(
         name="Test pattern",
         source="test://pattern?size=320x240&rate=15",
-        retention_days=1,
+        retention_hours=24,
         actor="test",
     )
     page = browser.new_page()

@@ -21,7 +21,8 @@ def camera_out(services: Services, camera: CameraRecord) -> CameraOut:
         id=camera.id,
         name=camera.name,
         source=camera.source_redacted,
-        retention_days=camera.retention_days,
+        retention_hours=camera.retention_hours,
+        retention_justification=camera.retention_justification,
         enabled=camera.enabled,
         status=snapshot.state.value if snapshot else "stopped",
         status_reason=snapshot.reason if snapshot else "not running",
@@ -61,7 +62,8 @@ def build_router(deps: Dependencies) -> APIRouter:
             camera = services.cameras.add(
                 name=body.name,
                 source=body.source,
-                retention_days=body.retention_days,
+                retention_hours=body.retention_hours,
+                retention_justification=body.retention_justification,
                 masks=parse_masks(body.masks),
                 actor=principal.username,
             )
@@ -96,6 +98,15 @@ def build_router(deps: Dependencies) -> APIRouter:
         authorization: Annotated[Authorization, Depends(deps.camera(Operation.CONFIGURE))],
     ) -> CameraOut:
         camera = services.cameras.get(authorization.camera_id)
+        if body.retention_hours is not None or body.retention_justification is not None:
+            camera = services.cameras.set_retention(
+                authorization.camera_id,
+                body.retention_hours or camera.retention_hours,
+                body.retention_justification
+                if body.retention_justification is not None
+                else camera.retention_justification,
+                authorization.principal.username,
+            )
         if body.masks is not None:
             try:
                 masks = parse_masks(body.masks)

@@ -17,8 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from mimamoru.access.gate import Authorization
 from mimamoru.access.roles import Operation, Role
 from mimamoru.access.sessions import Principal
+from mimamoru.api.schemas import HoldIn
 from mimamoru.errors import NotFoundError
 from mimamoru.services import Services
+from mimamoru.storage.holds import HoldRecord
+from mimamoru.storage.index import SegmentRecord
 
 SESSION_COOKIE = "mimamoru_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -104,6 +107,12 @@ class Dependencies:
     def live_socket(self) -> LiveSocketAccess:
         return LiveSocketAccess(self)
 
+    def new_hold(self) -> NewHoldAccess:
+        return NewHoldAccess(self)
+
+    def existing_hold(self) -> HoldAccess:
+        return HoldAccess(self)
+
 
 class GatedAccess:
     """Marker base: a dependency that passes the access gate."""
@@ -181,7 +190,7 @@ class CameraRangeAccess(GatedAccess):
 @dataclass(frozen=True)
 class SegmentGrant:
     authorization: Authorization
-    path: str
+    record: SegmentRecord
 
 
 class SegmentAccess(GatedAccess):
@@ -205,7 +214,7 @@ class SegmentAccess(GatedAccess):
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"recording {segment_id} not found"
             ) from exc
-        return SegmentGrant(authorization, record.path)
+        return SegmentGrant(authorization, record)
 
 
 @dataclass(frozen=True)
@@ -237,3 +246,38 @@ class LiveSocketAccess(GatedAccess):
         except HTTPException as exc:
             raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "camera not found") from exc
         return LiveGrant(authorization, found[0])
+
+
+class NewHoldAccess(GatedAccess):
+    """Gate for placing a hold: the camera named in the body, operation ``configure``."""
+
+    def __call__(self, request: Request, body: HoldIn) -> tuple[Authorization, HoldIn]:
+        principal = self._deps.principal(request)
+        authorization = self._authorize(
+            principal,
+            body.camera_id,
+            Operation.CONFIGURE,
+            request.url.path,
+            (as_utc(body.start), as_utc(body.end)),
+        )
+        return authorization, body
+
+
+class HoldAccess(GatedAccess):
+    """Gate for ``/holds/{hold_id}``: ``configure`` on the held camera."""
+
+    def __call__(
+        self, request: Request, hold_id: Annotated[int, Path(ge=1)]
+    ) -> tuple[Authorization, HoldRecord]:
+        principal = self._deps.principal(request)
+        try:
+            hold = self._deps.services.holds.get(hold_id)
+        except NotFoundError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        try:
+            authorization = self._authorize(
+                principal, hold.camera_id, Operation.CONFIGURE, request.url.path, hold_id=hold_id
+            )
+        except HTTPException as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"hold {hold_id} not found") from exc
+        return authorization, hold

@@ -1,14 +1,17 @@
-"""Recorded segments: the index per camera and the segment files."""
+"""Recorded segments: the index per camera, and each segment decrypted on the fly."""
 
+from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.responses import Response, StreamingResponse
 
 from mimamoru.access.gate import Authorization
 from mimamoru.access.roles import Operation
 from mimamoru.api.deps import Dependencies, SegmentGrant
+from mimamoru.api.ranges import parse_range
 from mimamoru.api.schemas import ErrorOut, RecordingOut
+from mimamoru.storage.playback import SegmentUnavailable, open_verified
 
 
 def build_router(deps: Dependencies) -> APIRouter:
@@ -37,28 +40,55 @@ def build_router(deps: Dependencies) -> APIRouter:
                 height=record.height,
                 frame_count=record.frame_count,
                 mask_version=record.mask_version,
+                status=record.status,
             )
             for record in services.segments.in_range(authorization.camera_id, start, end)
         ]
 
     @router.get(
         "/recordings/{segment_id}",
-        response_class=FileResponse,
+        response_class=StreamingResponse,
         responses={
             200: {"content": {"video/mp4": {}}, "description": "The segment as fragmented MP4"},
+            206: {"content": {"video/mp4": {}}, "description": "The requested byte range"},
             404: {"model": ErrorOut},
+            410: {"model": ErrorOut, "description": "The file is gone (marked lost)"},
+            416: {"model": ErrorOut},
+            500: {"model": ErrorOut, "description": "The file failed its integrity check"},
         },
-        summary="One recorded segment as playable MP4",
+        summary="One recorded segment as playable MP4, decrypted on the fly; Range supported",
+        description=(
+            "The whole segment is authenticated before the first byte is sent: a damaged or "
+            "tampered segment is never served, not even in part, and is marked corrupt."
+        ),
     )
-    def get_recording(grant: Annotated[SegmentGrant, Depends(deps.segment())]) -> FileResponse:
-        path = services.store.path_of(grant.path)
-        if not path.is_file():
-            raise HTTPException(status.HTTP_410_GONE, "the segment file is no longer on disk")
-        return FileResponse(
-            path,
+    def get_recording(
+        request: Request, grant: Annotated[SegmentGrant, Depends(deps.segment())]
+    ) -> Response:
+        record = grant.record
+        try:
+            playable = open_verified(services.store, services.segments, record)
+        except SegmentUnavailable as exc:
+            raise HTTPException(exc.http_status, str(exc)) from exc
+        wanted = parse_range(request.headers.get("range"), playable.size)
+        start, end = wanted if wanted is not None else (0, playable.size)
+        headers = {
+            "Accept-Ranges": "bytes",
+            "Content-Length": str(end - start),
+            "Content-Disposition": (
+                f'inline; filename="camera{record.camera_id}-segment{record.id}.mp4"'
+            ),
+            "ETag": f'"{record.sha256}"',
+            "Cache-Control": "private, no-store",
+        }
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {start}-{end - 1}/{playable.size}"
+        body: Iterator[bytes] = playable.iter_range(start, end)
+        return StreamingResponse(
+            body,
+            status_code=status.HTTP_206_PARTIAL_CONTENT if wanted else status.HTTP_200_OK,
             media_type="video/mp4",
-            filename=f"camera{grant.authorization.camera_id}-{path.stem}.mp4",
-            content_disposition_type="inline",
+            headers=headers,
         )
 
     return router

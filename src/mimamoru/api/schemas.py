@@ -55,13 +55,25 @@ class CameraCreate(Strict):
         max_length=2048,
         description="rtsp://, rtsps://, http(s)://, file:// or test://pattern URL",
     )
-    retention_days: int = Field(default=7, ge=1, le=3650)
+    retention_hours: int = Field(
+        default=72,
+        ge=1,
+        le=87_600,
+        description="Hours footage is kept; above 72 a retention_justification is required",
+    )
+    retention_justification: str | None = Field(
+        default=None, max_length=2000, description="Why footage must be kept longer than 72 h"
+    )
     masks: list[dict[str, Any]] = Field(
         default_factory=list, description=MASKS_DESCRIPTION, examples=[MASKS_EXAMPLE]
     )
 
 
 class CameraPatch(Strict):
+    retention_hours: int | None = Field(default=None, ge=1, le=87_600)
+    retention_justification: str | None = Field(
+        default=None, max_length=2000, description="Required with retention_hours above 72"
+    )
     masks: list[dict[str, Any]] | None = Field(
         default=None,
         description=MASKS_DESCRIPTION + " The list replaces all current masks; [] removes them.",
@@ -73,7 +85,8 @@ class CameraOut(BaseModel):
     id: int
     name: str
     source: str = Field(description="The source URL with any password replaced by ***")
-    retention_days: int
+    retention_hours: int
+    retention_justification: str | None
     enabled: bool
     status: str = Field(description="starting, recording, offline, error or stopped")
     status_reason: str | None
@@ -92,13 +105,56 @@ class RecordingOut(BaseModel):
     id: int
     start: datetime
     end: datetime
-    bytes: int
-    sha256: str
+    bytes: int = Field(description="Size of the MP4 as served (decrypted)")
+    sha256: str = Field(description="SHA-256 of the MP4 as served (decrypted)")
     width: int
     height: int
     frame_count: int
     mask_version: int = Field(description="The mask version that produced this segment")
+    status: str = Field(description="ok, corrupt (fails its integrity check) or lost (no file)")
 
 
 class ErrorOut(BaseModel):
     detail: str
+
+
+class HoldIn(Strict):
+    camera_id: int = Field(ge=1)
+    start: datetime = Field(description="ISO 8601; no offset means UTC")
+    end: datetime = Field(description="ISO 8601; no offset means UTC")
+    reason: str = Field(min_length=1, max_length=2000, description="What is preserved and why")
+    expires: datetime = Field(description="When the hold lapses by itself (ISO 8601)")
+
+
+class HoldOut(BaseModel):
+    id: int
+    camera_id: int
+    start: datetime
+    end: datetime
+    reason: str
+    expires: datetime
+    created_by: str
+    created_at: datetime
+    released_at: datetime | None
+    released_by: str | None
+    active: bool
+
+
+class DeletionOut(BaseModel):
+    id: int
+    camera_id: int
+    reason: str = Field(description="retention or disk_pressure")
+    period_start: datetime | None = Field(description="Start of the oldest footage deleted")
+    period_end: datetime | None = Field(description="End of the newest footage deleted")
+    segment_count: int
+    bytes: int
+    keys_destroyed: int = Field(description="Data keys destroyed (crypto-shredding)")
+    created_at: datetime
+
+
+class StorageOut(BaseModel):
+    free_bytes: int
+    total_bytes: int
+    keep_free_bytes: int = Field(description="Below this, the oldest unheld footage is deleted")
+    recording_paused: str | None = Field(description="Why recording is paused, if it is")
+    master_key_id: str = Field(description="Fingerprint of the master key in use (not the key)")

@@ -68,6 +68,8 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Destroyed data keys must not linger in free pages of the database file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -88,6 +90,15 @@ class Database:
         """A session in a transaction, committed on success and rolled back on error."""
         with self._sessions.begin() as session:
             yield session
+
+    def flush_journal(self) -> None:
+        """Move the SQLite write-ahead log into the (securely deleting) main file and empty it.
+
+        Called after data keys are destroyed, so no copy of them waits in the WAL file.
+        """
+        if self.backend == "sqlite":
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def dispose(self) -> None:
         self.engine.dispose()

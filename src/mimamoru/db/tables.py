@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -54,7 +55,8 @@ class Camera(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     source: Mapped[str] = mapped_column(Text)
-    retention_days: Mapped[int] = mapped_column(Integer)
+    retention_hours: Mapped[int] = mapped_column(Integer)
+    retention_justification: Mapped[str | None] = mapped_column(Text, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     masks: Mapped[str] = mapped_column(Text, default="[]")
     mask_version: Mapped[int] = mapped_column(Integer, default=0)
@@ -76,9 +78,48 @@ class MaskVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class MasterKeyRecord(Base):
+    """Fingerprints of master keys; the keys themselves are never stored here.
+
+    ``active`` wraps new data keys; ``pending`` is the target of an unfinished rotation;
+    ``retired`` keys wrap nothing any more.
+    """
+
+    __tablename__ = "master_keys"
+
+    fingerprint: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DataKeyRecord(Base):
+    """One data key per camera per period, wrapped by the master key.
+
+    Destroying a key empties ``wrapped``: every copy of that period's footage, wherever
+    it is, can no longer be decrypted.
+    """
+
+    __tablename__ = "data_keys"
+    __table_args__ = (UniqueConstraint("camera_id", "period_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    master_fingerprint: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class Segment(Base):
     __tablename__ = "segments"
-    __table_args__ = (Index("ix_segments_camera_start", "camera_id", "start_time"),)
+    __table_args__ = (
+        Index("ix_segments_camera_start", "camera_id", "start_time"),
+        Index("ix_segments_start", "start_time"),
+        Index("ix_segments_key", "key_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
@@ -92,7 +133,49 @@ class Segment(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     mask_version: Mapped[int] = mapped_column(Integer, default=0)
+    key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("data_keys.id", ondelete="RESTRICT"), nullable=True
+    )
+    stored_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    stored_sha256: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="ok")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Hold(Base):
+    """An evidence hold: footage of a camera in [start, end) survives every deletion."""
+
+    __tablename__ = "holds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="RESTRICT"), index=True
+    )
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    released_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class DeletionRecord(Base):
+    """What one sweep deleted for one camera: the deletion certificate."""
+
+    __tablename__ = "deletion_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    camera_id: Mapped[int] = mapped_column(Integer, index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    period_start: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    period_end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    segment_count: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+    keys_destroyed: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class AuditEvent(Base):

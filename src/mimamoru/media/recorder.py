@@ -22,6 +22,7 @@ import av.container
 import av.video.stream
 
 from mimamoru.clock import Clock
+from mimamoru.errors import MimamoruError
 from mimamoru.media.filters import ClockOverlay, FrameFilter
 from mimamoru.media.live import LiveHub
 from mimamoru.media.segmenter import EncoderSettings, FinishedSegment, SegmentWriter
@@ -154,7 +155,8 @@ class Recorder:
                 self._record_connection()
             except StreamEnded as exc:
                 self._fail(CameraState.OFFLINE, str(exc))
-            except SourceProblem as exc:
+            except (SourceProblem, MimamoruError) as exc:
+                # Includes a paused store (full of held footage) and an unusable data key.
                 self._fail(CameraState.ERROR, str(exc))
             except (av.FFmpegError, OSError, TimeoutError) as exc:
                 self._fail(CameraState.OFFLINE, self._describe(exc))

@@ -48,6 +48,9 @@ class FinishedSegment:
     width: int
     height: int
     mask_version: int
+    key_id: int
+    stored_bytes: int
+    stored_sha256: str
 
 
 class _Tee:
@@ -164,10 +167,11 @@ class SegmentWriter:
 
     # -- finish ----------------------------------------------------------------------
     def close(self) -> FinishedSegment | None:
-        """Flush and commit the file; ``None`` if it holds no frames.
+        """Flush and commit the file; ``None`` if it holds no frames or could not be written.
 
-        If flushing fails (a broken encoder, a full disk), the fragments already written are
-        still a playable file, so they are kept rather than thrown away.
+        If flushing the encoder fails, the fragments already written are still a playable
+        file, so they are kept. If writing the file failed (a full disk), the partial file
+        is discarded: nothing half-written is ever committed.
         """
         try:
             if self._stream is not None and self._stream.codec_context.is_encoder:
@@ -175,14 +179,30 @@ class SegmentWriter:
                     self._container.mux(packet)
             self._container.close()
         except (av.FFmpegError, OSError, ValueError):
-            logger.exception(
-                "camera %s: could not finish segment cleanly; keeping what was written",
+            if self._target.failure is None:
+                logger.exception(
+                    "camera %s: could not finish segment cleanly; keeping what was written",
+                    self.camera_id,
+                )
+        if self._target.failure is not None:
+            logger.error(
+                "camera %s: discarding segment %s: writing it failed: %s",
                 self.camera_id,
+                self._target.relative,
+                self._target.failure,
             )
+            self._target.discard()
+            return None
         if self.frame_count == 0 or self._target.bytes_written == 0:
             self._target.discard()
             return None
-        self._target.commit()
+        try:
+            self._target.commit()
+        except OSError as exc:
+            logger.error(
+                "camera %s: discarding segment %s: %s", self.camera_id, self._target.relative, exc
+            )
+            return None
         return FinishedSegment(
             camera_id=self.camera_id,
             relative_path=self._target.relative.as_posix(),
@@ -195,4 +215,7 @@ class SegmentWriter:
             width=self.width,
             height=self.height,
             mask_version=self.mask_version,
+            key_id=self._target.key_id,
+            stored_bytes=self._target.stored_bytes,
+            stored_sha256=self._target.stored_sha256,
         )

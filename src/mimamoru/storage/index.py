@@ -29,6 +29,10 @@ class SegmentRecord:
     width: int
     height: int
     mask_version: int
+    key_id: int | None
+    stored_bytes: int
+    stored_sha256: str
+    status: str
 
 
 def _record(row: Segment) -> SegmentRecord:
@@ -44,6 +48,10 @@ def _record(row: Segment) -> SegmentRecord:
         width=row.width,
         height=row.height,
         mask_version=row.mask_version,
+        key_id=row.key_id,
+        stored_bytes=row.stored_bytes,
+        stored_sha256=row.stored_sha256,
+        status=row.status,
     )
 
 
@@ -68,6 +76,10 @@ class SegmentIndex:
                     width=segment.width,
                     height=segment.height,
                     mask_version=segment.mask_version,
+                    key_id=segment.key_id,
+                    stored_bytes=segment.stored_bytes,
+                    stored_sha256=segment.stored_sha256,
+                    status="ok",
                     created_at=self._clock.now(),
                 ),
             )
@@ -86,3 +98,7 @@ class SegmentIndex:
         with self._database.session() as session:
             row = segment_queries.segment_by_id(session, segment_id)
             return _record(row) if row is not None else None
+
+    def set_status(self, segment_id: int, status: str) -> None:
+        with self._database.session() as session:
+            segment_queries.set_status(session, [segment_id], status)

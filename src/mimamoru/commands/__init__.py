@@ -1,0 +1,1 @@
+"""CLI command groups beyond the core ones in :mod:`mimamoru.cli`."""

@@ -1,0 +1,79 @@
+"""Serving a recorded segment: authenticate all of it first, then hand out plaintext.
+
+A segment that fails authentication is never served, not even its first bytes, and is
+marked ``corrupt`` in the index. Segments up to :data:`IN_MEMORY_LIMIT` are decrypted
+once into memory; longer ones are authenticated in one pass and decrypted again, chunk
+by chunk, as they are sent (each chunk is authenticated again on the way).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from mimamoru.crypto.sealed import SealedFileError, SealedReader
+from mimamoru.errors import MimamoruError
+from mimamoru.storage.index import SegmentIndex, SegmentRecord
+from mimamoru.storage.segments import SegmentStore, segment_context
+from mimamoru.storage.verify import CORRUPT, LOST
+
+logger = logging.getLogger(__name__)
+
+IN_MEMORY_LIMIT = 64 * 1024 * 1024
+SEND_SIZE = 256 * 1024
+
+
+class SegmentUnavailable(MimamoruError):
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
+@dataclass
+class Playable:
+    size: int
+    _plain: bytes | None
+    _store: SegmentStore
+    _path: str
+
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]:
+        if self._plain is not None:
+            view = memoryview(self._plain)
+            for offset in range(start, end, SEND_SIZE):
+                yield bytes(view[offset : min(end, offset + SEND_SIZE)])
+            return
+        with self._store.open(self._path) as reader:
+            yield from reader.iter_range(start, end)
+
+
+def open_verified(store: SegmentStore, index: SegmentIndex, record: SegmentRecord) -> Playable:
+    if record.status == CORRUPT:
+        raise SegmentUnavailable(
+            f"recording {record.id} failed its integrity check and is not served", 500
+        )
+    try:
+        path = store.path_of(record.path)
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            reader = SealedReader(handle, size, store.keys.key_by_id, segment_context(record.path))
+            if reader.header.key_id != record.key_id:
+                raise SealedFileError("sealed with another data key than the index says")
+            if reader.size <= IN_MEMORY_LIMIT:
+                plain: bytes | None = reader.read_all()
+            else:
+                reader.verify()
+                plain = None
+            plain_size = reader.size
+    except FileNotFoundError as exc:
+        index.set_status(record.id, LOST)
+        logger.error("recording %s: file %s is missing; marked lost", record.id, record.path)
+        raise SegmentUnavailable(f"recording {record.id} is no longer on disk", 410) from exc
+    except (SealedFileError, MimamoruError) as exc:
+        index.set_status(record.id, CORRUPT)
+        logger.error("recording %s: %s; marked corrupt, not served", record.id, exc)
+        raise SegmentUnavailable(
+            f"recording {record.id} failed its integrity check and is not served", 500
+        ) from exc
+    return Playable(plain_size, plain, store, record.path)
