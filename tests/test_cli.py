@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,18 +12,8 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_PASSWORD, FAST_RECORDING, Installation, ServerFactory
+from tests.support.processes import mimamoru, start_serve, wait_healthy
 from tests.support.servers import ca_context, free_port
-
-
-def mimamoru(*args: str, timeout: float = 60, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [sys.executable, "-m", "mimamoru", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 def snapshot(directory: Path) -> dict[str, tuple[int, int]]:
@@ -187,36 +176,6 @@ def test_port_in_use_is_named(installation: Installation) -> None:
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: cannot listen on 127.0.0.1:{port}: address already in use"
     )
-
-
-def start_serve(data_dir: Path, port: int, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mimamoru",
-            "serve",
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-            *extra,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_healthy(url: str, verify: object, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v1/health", verify=verify, timeout=2).status_code == 200:  # type: ignore[arg-type]
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise AssertionError("server did not become healthy")
 
 
 def test_serve_speaks_https_and_stops_cleanly(installation: Installation) -> None:

@@ -30,7 +30,10 @@ def test_init_on_postgresql_refuses_a_database_that_already_has_accounts(
     tmp_path: Path, postgres_url: str
 ) -> None:
     init_installation(tmp_path / "one", database_url=postgres_url)
-    with pytest.raises(InstallationExistsError, match="already holds (mimamoru accounts|another mimamoru installation)"):
+    with pytest.raises(
+        InstallationExistsError,
+        match="already holds another mimamoru installation",
+    ):
         init_installation(tmp_path / "two", database_url=postgres_url)
     assert not (tmp_path / "two").exists(), "the failed init left nothing behind"
 

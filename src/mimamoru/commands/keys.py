@@ -10,6 +10,8 @@ from mimamoru.clock import SystemClock
 from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
 from mimamoru.crypto.rotation import rotate_master_key
 from mimamoru.db import keys as key_queries
+from mimamoru.db.engine import Database
+from mimamoru.db.migrate import migrate
 from mimamoru.logs import configure_logging
 from mimamoru.services import Services
 
@@ -58,17 +60,19 @@ def keys_rotate(data_dir: Path, batch_size: int) -> None:
     """
     configure_logging("WARNING")
     settings = settings_for(data_dir)
-    services = Services.build(settings)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"re-wrapped {done}/{total} data keys", err=True)
+
+    # The database alone: a half-finished rotation may keep the full services from starting.
+    database = Database(settings.effective_database_url)
     try:
-
-        def progress(done: int, total: int) -> None:
-            click.echo(f"re-wrapped {done}/{total} data keys", err=True)
-
+        migrate(database)
         result = rotate_master_key(
-            settings, services.database, SystemClock(), batch_size=batch_size, progress=progress
+            settings, database, SystemClock(), batch_size=batch_size, progress=progress
         )
     finally:
-        services.close()
+        database.dispose()
     verb = "resumed and finished" if result.resumed else "finished"
     click.echo(
         f"rotation {verb}: master key {result.old_fingerprint} -> {result.new_fingerprint}, "

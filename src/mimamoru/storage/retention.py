@@ -191,10 +191,17 @@ class RetentionSweeper:
         tallies: dict[int, _Tally] = defaultdict(_Tally)
         while free < threshold:
             with self._database.session() as session:
-                rows = retention_queries.oldest_unheld(session, now, 100)
+                rows = retention_queries.oldest_unheld(session, now, BATCH)
             if not rows:
                 break
-            self._delete(rows, tallies)
+            # Only as much as the shortfall, oldest first: pressure is no excuse to delete more.
+            needed, chosen = threshold - free, []
+            for row in rows:
+                chosen.append(row)
+                needed -= row[3]
+                if needed <= 0:
+                    break
+            self._delete(chosen, tallies)
             free, total = self.space.usage()
         summaries = []
         for camera_id, tally in sorted(tallies.items()):
