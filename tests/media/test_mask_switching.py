@@ -12,13 +12,8 @@ import numpy as np
 from mimamoru.media.status import CameraState
 from mimamoru.privacy.masks import parse_masks, rasterise
 from tests.media.conftest import RecorderFactory
-from tests.support.media import make_h264_file
+from tests.support.media import make_h264_file, packet_payloads
 from tests.support.pixels import decode_planes, erode
-
-
-def packet_payloads(path: Path) -> list[bytes]:
-    with av.open(str(path)) as container:
-        return [bytes(packet) for packet in container.demux(video=0) if packet.size]
 
 
 def test_copy_mode_stores_the_source_packets_unchanged(

@@ -75,3 +75,8 @@ def plaintext_copy(store: SegmentStore, relative: str) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(store.read_plaintext(relative))
     return target
+
+
+def packet_payloads(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(packet) for packet in container.demux(video=0) if packet.size]
