@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,10 +17,16 @@ from mimamoru.db.engine import Database
 from mimamoru.errors import MasterKeyError
 from mimamoru.services import Services
 from mimamoru.storage.index import SegmentRecord
-from tests.conftest import Installation
+from tests.conftest import Installation, make_installation
 from tests.support.footage import write_segment
 
 T0 = datetime(2026, 11, 28, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def installation(tmp_path: Path, database_url: str) -> Installation:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return make_installation(tmp_path, database_url)
 
 
 class Interrupted(Exception):

@@ -18,7 +18,7 @@ from mimamoru.db.tables import AuditEvent, DataKeyRecord, DeletionRecord
 from mimamoru.services import Services
 from mimamoru.storage.retention import DISK_PRESSURE, RETENTION
 from mimamoru.storage.segments import StorageFull, segment_context
-from tests.conftest import Installation
+from tests.conftest import Installation, make_installation
 from tests.support.footage import write_segment
 
 T0 = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
@@ -40,6 +40,12 @@ class FolderQuota:
 
 def move_to(clock: ManualClock, when: datetime) -> None:
     clock.advance((when - clock.now()).total_seconds())
+
+
+@pytest.fixture
+def installation(tmp_path: Path, database_url: str) -> Installation:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return make_installation(tmp_path, database_url)
 
 
 @pytest.fixture
