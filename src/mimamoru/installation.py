@@ -15,12 +15,12 @@ from pathlib import Path
 from mimamoru.access.passwords import check_password_policy, generate_password, hash_password
 from mimamoru.access.roles import Role
 from mimamoru.clock import Clock, SystemClock
+from mimamoru.crypto.keyring import MasterKeyMismatch, uses_key_file
 from mimamoru.crypto.master import new_master_key, write_key_file
 from mimamoru.db import users as user_queries
 from mimamoru.errors import (
     InstallationError,
     InstallationExistsError,
-    MasterKeyError,
     MimamoruError,
 )
 from mimamoru.services import Services
@@ -142,17 +142,31 @@ def init_installation(
 def _create_contents(
     settings: Settings, admin_user: str, password: str | None, hostname: str | None, clock: Clock
 ) -> str:
-    """Write TLS files, the database and the admin; returns the admin's password."""
+    """Write TLS files, the master key, the database and the admin; returns the password."""
     generate_self_signed(settings.data_dir / "tls", hostname)
     (settings.data_dir / "segments").mkdir(exist_ok=True)
-    if settings.keys.master_key is None and not settings.keys.master_key_command:
+    made_key: Path | None = None
+    if uses_key_file(settings):
+        # The key file may live outside the data dir; a failed init must remove it too.
         write_key_file(settings.master_key_path, new_master_key())
+        made_key = settings.master_key_path
+    try:
+        return _create_database(settings, admin_user, password, clock)
+    except BaseException:
+        if made_key is not None:
+            made_key.unlink(missing_ok=True)
+        raise
+
+
+def _create_database(
+    settings: Settings, admin_user: str, password: str | None, clock: Clock
+) -> str:
     try:
         services = Services.build(settings, clock)
-    except MasterKeyError as exc:
+    except MasterKeyMismatch as exc:
         raise InstallationExistsError(
             "the database already holds another mimamoru installation (its master key differs "
-            "from the one made now); nothing was changed"
+            "from this one's); nothing was changed"
         ) from exc
     try:
         with services.database.session() as session:

@@ -166,3 +166,33 @@ def test_storage_state_and_deletions_are_for_admins(
     assert client.get("/api/v1/storage").status_code == 401
     assert client.get("/api/v1/storage/deletions").status_code == 401
     assert client.get("/api/v1/holds").status_code == 401
+
+
+def test_retention_changes_need_their_justification_and_half_changes_never_happen(
+    admin_client: httpx.Client,
+) -> None:
+    camera_id = add_camera(admin_client)
+    url = f"/api/v1/cameras/{camera_id}"
+    longer = admin_client.patch(
+        url, json={"retention_hours": 168, "retention_justification": "Closed on weekends"}
+    )
+    assert longer.status_code == 200, longer.text
+    assert longer.json()["retention_hours"] == 168
+    # A new period restates its reason; the old one does not carry over.
+    again = admin_client.patch(url, json={"retention_hours": 24000})
+    assert again.status_code == 422 and "retention_justification" in again.text
+    bad_masks = admin_client.patch(
+        url,
+        json={
+            "retention_hours": 24,
+            "masks": [{"points": [[0, 0], [1, 1]], "fill": "gray"}],
+        },
+    )
+    assert bad_masks.status_code == 422
+    camera = admin_client.get(url).json()
+    assert camera["retention_hours"] == 168, "nothing of a refused request was saved"
+    assert camera["retention_justification"] == "Closed on weekends"
+    reason_only = admin_client.patch(url, json={"retention_justification": "Closed Sat-Mon"})
+    assert reason_only.json()["retention_justification"] == "Closed Sat-Mon"
+    shorter = admin_client.patch(url, json={"retention_hours": 48}).json()
+    assert shorter["retention_hours"] == 48 and shorter["retention_justification"] is None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from mimamoru.clock import ManualClock
 from mimamoru.crypto.master import encode_key, new_master_key, read_key_file
@@ -84,3 +86,38 @@ def test_storage_verify_finds_damage_and_deletions_are_listed(installation: Inst
     assert rows[0].startswith("id\twhen\tcamera\treason")
     fields = rows[1].split("\t")
     assert fields[2:4] == ["1", "retention"] and fields[6] == "2" and fields[8] == "2"
+
+
+def test_keys_init_gives_an_older_installation_its_master_key(installation: Installation) -> None:
+    key_path = installation.data_dir / "keys" / "master.key"
+    key_path.unlink()
+    with sqlite3.connect(installation.data_dir / "mimamoru.db") as connection:
+        connection.execute("DELETE FROM master_keys")  # as before encryption at rest
+    data_dir = str(installation.data_dir)
+    refused = mimamoru("camera", "list", "--data-dir", data_dir)
+    assert refused.returncode == 3
+    assert f"`mimamoru keys init --data-dir {installation.data_dir}`" in refused.stderr
+
+    made = mimamoru("keys", "init", "--data-dir", data_dir)
+    assert made.returncode == 0, made.stderr
+    assert key_path.stat().st_mode & 0o777 == 0o600
+    assert mimamoru("camera", "list", "--data-dir", data_dir).returncode == 0
+    again = mimamoru("keys", "init", "--data-dir", data_dir)
+    assert again.returncode == 3 and "already has master key" in again.stderr
+
+
+def test_init_leaves_no_key_behind_when_it_fails(tmp_path: Path, postgres_url: str) -> None:
+    outside = tmp_path / "keys-elsewhere" / "master.key"
+    env = {"MIMAMORU_KEYS__MASTER_KEY_FILE": str(outside)}
+    first = mimamoru("init", "--data-dir", str(tmp_path / "one"), env=env)
+    assert first.returncode == 0, first.stderr
+    outside.unlink()  # first install's key moved away; a second init on the same database:
+    env["MIMAMORU_DATABASE_URL"] = postgres_url
+    assert mimamoru("init", "--data-dir", str(tmp_path / "two"), env=env).returncode == 0
+    third = mimamoru("init", "--data-dir", str(tmp_path / "three"), env=env)
+    assert third.returncode == 3 and "already exists" in third.stderr, third.stderr
+    outside.rename(tmp_path / "two.key")
+    fourth = mimamoru("init", "--data-dir", str(tmp_path / "four"), env=env)
+    assert fourth.returncode == 2 and "another mimamoru installation" in fourth.stderr
+    assert not outside.exists(), "the failed init removed the key it made"
+    assert not (tmp_path / "four").exists()

@@ -122,7 +122,7 @@ def test_wrong_key_refuses_and_changes_nothing(installation: Installation) -> No
     wrong = encode_key(new_master_key())
     with pytest.raises(MasterKeyError, match="is not this installation's") as caught:
         Services.build(installation.settings(keys={"master_key": wrong}))
-    assert "nothing was changed" in str(caught.value)
+    assert "no keys were changed" in str(caught.value)
     assert wrong not in str(caught.value)
     assert hashlib.sha256(database_file.read_bytes()).hexdigest() == before
     database = Database(settings.effective_database_url)

@@ -147,3 +147,26 @@ def test_rotation_finishing_after_the_database_step_only_swaps_files(
         database.dispose()
     assert result.resumed and result.rewrapped == 0 and result.key_file_replaced
     assert_all_decrypt(installation, records)
+
+
+def test_a_running_server_follows_a_rotation_made_by_another_process(
+    installation: Installation,
+) -> None:
+    records, _ = footage(installation, hours=2)
+    settings = installation.settings()
+    running = Services.build(settings, ManualClock(T0))  # started before the rotation
+    try:
+        old = running.keys.wrapping.fingerprint
+        database = Database(settings.effective_database_url)
+        try:
+            result = rotate_master_key(settings, database, ManualClock(T0))
+        finally:
+            database.dispose()
+        for record in records:  # re-wrapped under a key the server did not start with
+            plain = running.store.read_plaintext(record.path)
+            assert hashlib.sha256(plain).hexdigest() == record.sha256
+        fresh = write_segment(running, 1, T0 + timedelta(hours=30))
+        assert running.keys.wrapping.fingerprint == result.new_fingerprint != old
+    finally:
+        running.close()
+    assert_all_decrypt(installation, [*records, fresh])

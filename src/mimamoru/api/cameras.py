@@ -9,7 +9,7 @@ from mimamoru.access.roles import Operation
 from mimamoru.access.sessions import Principal
 from mimamoru.api.deps import Dependencies
 from mimamoru.api.schemas import CameraCreate, CameraOut, CameraPatch, ErrorOut, MaskOut
-from mimamoru.cameras import CameraRecord
+from mimamoru.cameras import CameraRecord, validate_retention
 from mimamoru.errors import MimamoruError
 from mimamoru.privacy.masks import parse_masks
 from mimamoru.services import Services
@@ -98,20 +98,28 @@ def build_router(deps: Dependencies) -> APIRouter:
         authorization: Annotated[Authorization, Depends(deps.camera(Operation.CONFIGURE))],
     ) -> CameraOut:
         camera = services.cameras.get(authorization.camera_id)
-        if body.retention_hours is not None or body.retention_justification is not None:
-            camera = services.cameras.set_retention(
-                authorization.camera_id,
-                body.retention_hours or camera.retention_hours,
-                body.retention_justification
-                if body.retention_justification is not None
-                else camera.retention_justification,
-                authorization.principal.username,
-            )
+        masks = None
         if body.masks is not None:
+            # Everything is validated before anything is saved: a bad request changes nothing.
             try:
                 masks = parse_masks(body.masks)
             except MimamoruError as exc:
                 raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        if body.retention_hours is not None or body.retention_justification is not None:
+            # A new retention period needs its justification restated; a justification alone
+            # replaces the reason for the current period.
+            hours = body.retention_hours or camera.retention_hours
+            try:
+                validate_retention(hours, body.retention_justification)
+            except MimamoruError as exc:
+                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            camera = services.cameras.set_retention(
+                authorization.camera_id,
+                hours,
+                body.retention_justification,
+                authorization.principal.username,
+            )
+        if masks is not None:
             camera = services.cameras.set_masks(
                 authorization.camera_id, masks, authorization.principal.username
             )

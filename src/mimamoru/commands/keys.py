@@ -8,10 +8,13 @@ import click
 
 from mimamoru.clock import SystemClock
 from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
+from mimamoru.crypto.keyring import uses_key_file
+from mimamoru.crypto.master import new_master_key, write_key_file
 from mimamoru.crypto.rotation import rotate_master_key
 from mimamoru.db import keys as key_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.migrate import migrate
+from mimamoru.errors import MasterKeyError
 from mimamoru.logs import configure_logging
 from mimamoru.services import Services
 
@@ -19,6 +22,37 @@ from mimamoru.services import Services
 @click.group()
 def keys() -> None:
     """Master key and data keys."""
+
+
+@keys.command(name="init")
+@DATA_DIR_OPTION
+@operator_errors
+def keys_init(data_dir: Path) -> None:
+    """Create the master key file for an installation made before encryption at rest."""
+    configure_logging("WARNING")
+    settings = settings_for(data_dir)
+    if not uses_key_file(settings):
+        raise MasterKeyError(
+            "the master key comes from MIMAMORU_KEYS__MASTER_KEY or keys.master_key_command; "
+            "there is no key file to create"
+        )
+    database = Database(settings.effective_database_url)
+    try:
+        migrate(database)
+        with database.session() as session:
+            registered = [row.fingerprint for row in key_queries.master_keys(session)]
+    finally:
+        database.dispose()
+    if registered:
+        raise MasterKeyError(
+            f"this installation already has master key {registered[0]}; nothing was changed "
+            "(restore its key file instead, or use `mimamoru keys rotate` for a new one)"
+        )
+    write_key_file(settings.master_key_path, new_master_key())
+    click.echo(
+        f"created {settings.master_key_path}; back it up apart from the data: without it the "
+        "footage cannot be decrypted"
+    )
 
 
 @keys.command(name="status")
@@ -55,8 +89,9 @@ def keys_status(data_dir: Path) -> None:
 def keys_rotate(data_dir: Path, batch_size: int) -> None:
     """Re-wrap every data key under a new master key; footage is not touched.
 
-    Safe to interrupt: running it again continues where it stopped. The server may keep
-    running meanwhile (restart it afterwards if it does not use the key file).
+    Safe to interrupt: running it again continues where it stopped. A running server
+    follows the rotation by itself when the key comes from the key file; with
+    MIMAMORU_KEYS__MASTER_KEY or a key command, put the new key there and restart it.
     """
     configure_logging("WARNING")
     settings = settings_for(data_dir)

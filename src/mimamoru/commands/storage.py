@@ -11,7 +11,7 @@ import click
 from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
 from mimamoru.logs import configure_logging
 from mimamoru.services import Services
-from mimamoru.storage.verify import verify_store
+from mimamoru.storage.verify import PART_GRACE_SECONDS, verify_store
 
 PROGRESS_EVERY_SECONDS = 2.0
 SHOWN_PER_KIND = 20
@@ -52,6 +52,11 @@ def storage_verify(data_dir: Path) -> None:
         f"{len(report.leftover_parts)} unfinished file(s), "
         f"{len(report.orphans)} unindexed file(s)"
     )
+    if report.being_written:
+        click.echo(
+            f"  {len(report.being_written)} file(s) written in the last "
+            f"{PART_GRACE_SECONDS} s: segments being recorded (or left by a crash just now)"
+        )
     for label, problems in (("corrupt", report.corrupt), ("missing", report.missing)):
         for problem in problems[:SHOWN_PER_KIND]:
             click.echo(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from mimamoru.crypto.master import MasterKey, load_master_key, read_key_file, un
 from mimamoru.crypto.sealed import KEY_SIZE, DataKey
 from mimamoru.db import keys as key_queries
 from mimamoru.db.engine import Database
-from mimamoru.db.tables import DataKeyRecord
+from mimamoru.db.tables import DataKeyRecord, MasterKeyRecord
 from mimamoru.errors import MasterKeyError, StorageError
 from mimamoru.settings import Settings
 
@@ -33,8 +33,16 @@ RETIRED = "retired"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+class MasterKeyMismatch(MasterKeyError):
+    """The master key is valid but belongs to another installation."""
+
+
 class KeyDestroyed(StorageError):
     """The footage's data key was destroyed (retention): it can never be decrypted."""
+
+
+def uses_key_file(settings: Settings) -> bool:
+    return settings.keys.master_key is None and not settings.keys.master_key_command
 
 
 def rotation_key_path(settings: Settings) -> Path:
@@ -49,7 +57,17 @@ def period_start(when: datetime, period: timedelta) -> datetime:
     return _EPOCH + timedelta(seconds=offset)
 
 
+Reload = Callable[[], tuple[list[MasterKey], MasterKey]]
+
+
 class KeyRing:
+    """Data keys for a running process.
+
+    ``reload`` lets a long-running server follow a ``keys rotate`` run by another process:
+    a data key wrapped by a master key it does not hold, or a new preferred master key in
+    the database, makes it read the key sources again.
+    """
+
     def __init__(
         self,
         database: Database,
@@ -57,6 +75,7 @@ class KeyRing:
         masters: Iterable[MasterKey],
         wrapping: MasterKey,
         period: timedelta,
+        reload: Reload | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
@@ -64,6 +83,7 @@ class KeyRing:
         self._masters[wrapping.fingerprint] = wrapping
         self.wrapping = wrapping
         self.period = period
+        self._reload = reload
         self._lock = threading.Lock()
         self._by_id: dict[int, DataKey] = {}
         self._by_period: dict[tuple[int, datetime], DataKey] = {}
@@ -104,12 +124,33 @@ class KeyRing:
             for slot in [slot for slot, key in self._by_period.items() if key.id in doomed]:
                 del self._by_period[slot]
 
+    def _refresh(self) -> None:
+        if self._reload is None:
+            return
+        try:
+            masters, wrapping = self._reload()
+        except MasterKeyError as exc:
+            logger.error("cannot reload the master keys: %s", exc)
+            return
+        with self._lock:
+            self._masters.update({key.fingerprint: key for key in masters})
+            self.wrapping = wrapping
+        logger.info("master keys reloaded; new data keys are wrapped by %s", wrapping.fingerprint)
+
     def _load_or_create(self, camera_id: int, start: datetime) -> DataKey:
         for _attempt in range(2):
             with self._database.session() as session:
                 row = key_queries.data_key_for_period(session, camera_id, start)
                 if row is not None:
                     return self._unwrap(row)
+                preferred = _preferred(key_queries.master_keys(session))
+            if preferred != self.wrapping.fingerprint:
+                self._refresh()  # a rotation happened or started since this process began
+            if preferred != self.wrapping.fingerprint:
+                raise MasterKeyError(
+                    f"new footage must be sealed under master key {preferred}, which this "
+                    "process cannot load; restart it with the current master key"
+                )
             secret = os.urandom(KEY_SIZE)
             try:
                 with self._database.session() as session:
@@ -138,6 +179,9 @@ class KeyRing:
             )
         master = self._masters.get(row.master_fingerprint)
         if master is None:
+            self._refresh()
+            master = self._masters.get(row.master_fingerprint)
+        if master is None:
             raise MasterKeyError(
                 f"data key {row.id} is wrapped by master key {row.master_fingerprint}, "
                 "which is not loaded"
@@ -145,26 +189,65 @@ class KeyRing:
         return DataKey(row.id, unwrap(master, row.wrapped, row.camera_id, row.period_start))
 
 
+def _preferred(records: Iterable[MasterKeyRecord]) -> str | None:
+    """The master key new data keys go under: a rotation's target, else the active key."""
+    states = {row.state: row.fingerprint for row in records}
+    return states.get(PENDING) or states.get(ACTIVE)
+
+
+def _available_masters(settings: Settings, database: Database) -> tuple[list[MasterKey], MasterKey]:
+    """Every master key this process can load now, and the one to wrap new keys with."""
+    found: list[MasterKey] = []
+    try:
+        found.append(load_master_key(settings))
+    except MasterKeyError:
+        logger.debug("configured master key not loadable during reload", exc_info=True)
+    staged = rotation_key_path(settings)
+    if staged.exists():
+        found.append(read_key_file(staged))
+    with database.session() as session:
+        preferred = _preferred(key_queries.master_keys(session))
+    wrapping = next((key for key in found if key.fingerprint == preferred), None)
+    if wrapping is None:
+        raise MasterKeyError(f"master key {preferred} is not available from any source")
+    return found, wrapping
+
+
 def open_keyring(settings: Settings, database: Database, clock: Clock) -> KeyRing:
     """Load the master key, check it is this installation's, and build the key ring."""
-    master = load_master_key(settings)
+    try:
+        master = load_master_key(settings)
+    except MasterKeyError as exc:
+        with database.session() as session:
+            never_had_one = not key_queries.master_keys(session)
+        if never_had_one and uses_key_file(settings) and not settings.master_key_path.exists():
+            raise MasterKeyError(
+                f"{exc}. This installation has never had a master key (it was made before "
+                "encryption at rest): create one with "
+                f"`mimamoru keys init --data-dir {settings.data_dir}`"
+            ) from exc
+        raise
     period = timedelta(minutes=settings.keys.data_key_period_minutes)
+
+    def reload() -> tuple[list[MasterKey], MasterKey]:
+        return _available_masters(settings, database)
+
     with database.session() as session:
         records = {row.fingerprint: row for row in key_queries.master_keys(session)}
         if not records:
             key_queries.add_master_key(session, master.fingerprint, ACTIVE, clock.now())
             logger.info("master key %s registered (%s)", master.fingerprint, master.source)
-            return KeyRing(database, clock, [master], master, period)
+            return KeyRing(database, clock, [master], master, period, reload)
         states = {row.fingerprint: row.state for row in records.values()}
     active = next(fp for fp, state in states.items() if state == ACTIVE)
     pending = next((fp for fp, state in states.items() if state == PENDING), None)
     if master.fingerprint == active:
         if pending is None:
-            return KeyRing(database, clock, [master], master, period)
+            return KeyRing(database, clock, [master], master, period, reload)
         # A rotation is under way: wrap new keys under the new master so it only shrinks.
         new = _pending_key(settings, pending)
         logger.warning("master key rotation to %s is unfinished; run `mimamoru keys rotate`", new)
-        return KeyRing(database, clock, [master, new], new, period)
+        return KeyRing(database, clock, [master, new], new, period, reload)
     hint = f"this installation's master key is {active}"
     if master.fingerprint == pending:
         raise MasterKeyError(
@@ -175,11 +258,11 @@ def open_keyring(settings: Settings, database: Database, clock: Clock) -> KeyRin
         raise MasterKeyError(
             f"the master key from {master.source} ({master.fingerprint}) was retired by a "
             f"key rotation; {hint}. If a rotation just finished, `mimamoru keys rotate` "
-            "completes it. Nothing was changed"
+            "completes it. No keys were changed"
         )
-    raise MasterKeyError(
+    raise MasterKeyMismatch(
         f"the master key from {master.source} ({master.fingerprint}) is not this "
-        f"installation's; {hint}. Refusing to start; nothing was changed"
+        f"installation's; {hint}. Refusing to start; no keys were changed"
     )
 
 

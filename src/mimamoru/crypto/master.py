@@ -80,7 +80,15 @@ def parse_key_text(text: str, source: str) -> MasterKey:
 def write_key_file(path: Path, key: MasterKey) -> None:
     """Create ``path`` (mode 0600, directory 0700); refuses to overwrite a key."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise MasterKeyError(
+            f"a master key file already exists at {path}; it may belong to another "
+            "installation, so it is not replaced (move it away if it is not needed)"
+        ) from exc
+    except OSError as exc:
+        raise MasterKeyError(f"cannot create the master key file {path}: {exc}") from exc
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(encode_key(key) + "\n")
         handle.flush()

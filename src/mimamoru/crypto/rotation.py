@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mimamoru.clock import Clock
-from mimamoru.crypto.keyring import ACTIVE, PENDING, RETIRED, rotation_key_path
+from mimamoru.crypto.keyring import ACTIVE, PENDING, RETIRED, rotation_key_path, uses_key_file
 from mimamoru.crypto.master import (
     MasterKey,
     load_master_key,
@@ -140,7 +140,7 @@ def _staged_key(staged: Path, pending: str | None) -> MasterKey:
 
 def _install(settings: Settings, staged: Path) -> bool:
     """Put the new key where the old one was read from, if that was the key file."""
-    if settings.keys.master_key_command or settings.keys.master_key is not None:
+    if not uses_key_file(settings):
         return False  # the operator stores it in their KMS / environment, then deletes staged
     staged.replace(settings.master_key_path)
     directory = os.open(settings.master_key_path.parent, os.O_RDONLY)

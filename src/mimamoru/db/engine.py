@@ -98,7 +98,12 @@ class Database:
         """
         if self.backend == "sqlite":
             with self.engine.connect() as connection:
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, _frames, _moved = connection.exec_driver_sql(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).one()
+            if busy:
+                # Readers held the log; the next sweep's checkpoint gets it instead.
+                logger.warning("SQLite WAL checkpoint was blocked by readers; retrying later")
 
     def dispose(self) -> None:
         self.engine.dispose()

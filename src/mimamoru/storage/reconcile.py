@@ -66,6 +66,12 @@ def reconcile_store(database: Database, store: SegmentStore, clock: Clock) -> Re
                 orphan.unlink(missing_ok=True)
                 report.removed_orphans += 1
                 continue
+            if row.end_time <= clock.now() - timedelta(hours=camera.retention_hours):
+                # Most likely retention deleted its row just before the crash: finish that.
+                logger.info("removing %s: past the camera's retention", relative)
+                orphan.unlink(missing_ok=True)
+                report.removed_orphans += 1
+                continue
             row.mask_version = camera.mask_version  # the crash was moments ago: best guess
             segment_queries.add_segment(session, row)
         report.reindexed += 1

@@ -217,7 +217,8 @@ class RetentionSweeper:
         was_paused = self._store.paused is not None
         self._store.pause(
             f"storage volume has {free} bytes free, less than the {threshold} kept free, and "
-            "only footage under evidence hold is left; free space or release holds"
+            "no footage is left that may be deleted (the rest is under evidence hold, or the "
+            "space is used by other files); free space or release holds"
         )
         if not was_paused:
             self._audit.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ OK = "ok"
 CORRUPT = "corrupt"
 LOST = "lost"
 PAGE = 500
+PART_GRACE_SECONDS = 120
 
 Progress = Callable[[int, int], None]  # (segments checked, bytes checked)
 
@@ -47,19 +49,13 @@ class VerifyReport:
     bytes: int = 0
     missing: list[Problem] = field(default_factory=list)
     corrupt: list[Problem] = field(default_factory=list)
-    unreadable: list[Problem] = field(default_factory=list)
     leftover_parts: list[Path] = field(default_factory=list)
+    being_written: list[Path] = field(default_factory=list)
     orphans: list[Path] = field(default_factory=list)
 
     @property
     def problem_count(self) -> int:
-        return (
-            len(self.missing)
-            + len(self.corrupt)
-            + len(self.unreadable)
-            + len(self.leftover_parts)
-            + len(self.orphans)
-        )
+        return len(self.missing) + len(self.corrupt) + len(self.leftover_parts) + len(self.orphans)
 
 
 def check_segment(store: SegmentStore, row: Segment) -> tuple[str, str] | None:
@@ -133,7 +129,12 @@ def verify_store(
                     segment_queries.set_status(session, ids, status)
         if progress is not None:
             progress(report.checked, report.bytes)
-    report.leftover_parts = store.leftover_parts()
+    # A running server always has one unfinished file per recording camera; only files
+    # nobody has written to for a while are leftovers of a crash.
+    now = time.time()
+    for part in store.leftover_parts():
+        recent = now - part.stat().st_mtime < PART_GRACE_SECONDS
+        (report.being_written if recent else report.leftover_parts).append(part)
     report.orphans = find_orphans(database, store)
     return report
 
