@@ -71,3 +71,9 @@ def test_a_truncated_segment_is_rejected(services: Services, cut: int) -> None:
     path = services.store.path_of(one.path)
     path.write_bytes(path.read_bytes()[:cut])
     assert corrupt_ids(services) == [one.id]
+
+
+@pytest.mark.parametrize("path", ["../x.mp4", "1/../../x.mp4", "/etc/passwd", "", "1\\..\\x"])
+def test_index_paths_cannot_leave_the_store(services: Services, path: str) -> None:
+    with pytest.raises(ValueError, match="escapes the store"):
+        services.store.path_of(path)

@@ -22,7 +22,6 @@ from mimamoru.storage.verify import CORRUPT, LOST
 logger = logging.getLogger(__name__)
 
 IN_MEMORY_LIMIT = 64 * 1024 * 1024
-SEND_SIZE = 256 * 1024
 
 
 class SegmentUnavailable(MimamoruError):
@@ -34,15 +33,27 @@ class SegmentUnavailable(MimamoruError):
 @dataclass
 class Playable:
     size: int
-    _plain: bytes | None
+    _chunks: list[bytes] | None  # the authenticated plaintext, when it fits in memory
+    _chunk_size: int
     _store: SegmentStore
     _path: str
 
+    @property
+    def in_memory(self) -> bool:
+        return self._chunks is not None
+
+    def memory_range(self, start: int, end: int) -> Iterator[bytes]:
+        """``[start, end)`` from the decrypted chunks, without copying them into one buffer."""
+        assert self._chunks is not None
+        size = self._chunk_size
+        for index in range(start // size, (end - 1) // size + 1):
+            chunk, base = self._chunks[index], index * size
+            lower, upper = max(0, start - base), min(len(chunk), end - base)
+            yield chunk if (lower, upper) == (0, len(chunk)) else chunk[lower:upper]
+
     def iter_range(self, start: int, end: int) -> Iterator[bytes]:
-        if self._plain is not None:
-            view = memoryview(self._plain)
-            for offset in range(start, end, SEND_SIZE):
-                yield bytes(view[offset : min(end, offset + SEND_SIZE)])
+        if self._chunks is not None:
+            yield from self.memory_range(start, end)
             return
         with self._store.open(self._path) as reader:
             yield from reader.iter_range(start, end)
@@ -61,11 +72,13 @@ def open_verified(store: SegmentStore, index: SegmentIndex, record: SegmentRecor
             if reader.header.key_id != record.key_id:
                 raise SealedFileError("sealed with another data key than the index says")
             if reader.size <= IN_MEMORY_LIMIT:
-                plain: bytes | None = reader.read_all()
+                chunks: list[bytes] | None = [
+                    reader.chunk(index) for index in range(reader.chunk_count)
+                ]
             else:
                 reader.verify()
-                plain = None
-            plain_size = reader.size
+                chunks = None
+            plain_size, chunk_size = reader.size, reader.header.chunk_size
     except FileNotFoundError as exc:
         index.set_status(record.id, LOST)
         logger.error("recording %s: file %s is missing; marked lost", record.id, record.path)
@@ -76,4 +89,4 @@ def open_verified(store: SegmentStore, index: SegmentIndex, record: SegmentRecor
         raise SegmentUnavailable(
             f"recording {record.id} failed its integrity check and is not served", 500
         ) from exc
-    return Playable(plain_size, plain, store, record.path)
+    return Playable(plain_size, chunks, chunk_size, store, record.path)

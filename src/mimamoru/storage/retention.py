@@ -36,7 +36,7 @@ from mimamoru.storage.segments import SegmentStore
 
 logger = logging.getLogger(__name__)
 
-BATCH = 1000
+BATCH = 5000
 # A key's last segment may still be being written (and not yet indexed) for up to the
 # longest segment after its period ends; never destroy a key that recently.
 KEY_GRACE = timedelta(minutes=10)

@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from mimamoru.crypto.sealed import DEFAULT_CHUNK_SIZE, DataKey, SealedReader, SealedWriter
@@ -182,11 +182,15 @@ class SegmentStore:
         return SegmentFile(self, relative, key, self.chunk_size)
 
     def path_of(self, relative: str) -> Path:
-        """Absolute path for an index entry; refuses anything outside the store."""
-        candidate = (self.root / relative).resolve()
-        if not candidate.is_relative_to(self.root.resolve()):
+        """Path for an index entry; refuses anything that could point outside the store.
+
+        A lexical check (no file system calls): the retention sweep calls this for every
+        row it deletes.
+        """
+        parts = PurePosixPath(relative).parts
+        if not parts or relative.startswith("/") or ".." in parts or "\\" in relative:
             raise ValueError(f"segment path escapes the store: {relative!r}")
-        return candidate
+        return self.root.joinpath(*parts)
 
     @contextmanager
     def open(self, relative: str) -> Iterator[SealedReader]:
