@@ -82,7 +82,7 @@ def validate_retention(hours: int, justification: str | None) -> tuple[int, str 
         raise ValidationFailedError(
             f"retention_hours must be between 1 and {MAX_RETENTION_HOURS} (10 years)"
         )
-    cleaned = justification.strip() if justification else None
+    cleaned = (justification or "").strip() or None
     if cleaned and len(cleaned) > MAX_JUSTIFICATION_LENGTH:
         raise ValidationFailedError(
             f"retention_justification is longer than {MAX_JUSTIFICATION_LENGTH} characters"

@@ -246,7 +246,9 @@ def open_keyring(settings: Settings, database: Database, clock: Clock) -> KeyRin
             return KeyRing(database, clock, [master], master, period, reload)
         # A rotation is under way: wrap new keys under the new master so it only shrinks.
         new = _pending_key(settings, pending)
-        logger.warning("master key rotation to %s is unfinished; run `mimamoru keys rotate`", new)
+        logger.warning(
+            "master key rotation to %s is unfinished; run `mimamoru keys rotate`", new.fingerprint
+        )
         return KeyRing(database, clock, [master, new], new, period, reload)
     hint = f"this installation's master key is {active}"
     if master.fingerprint == pending:

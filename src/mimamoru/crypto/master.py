@@ -79,8 +79,8 @@ def parse_key_text(text: str, source: str) -> MasterKey:
 
 def write_key_file(path: Path, key: MasterKey) -> None:
     """Create ``path`` (mode 0600, directory 0700); refuses to overwrite a key."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError as exc:
         raise MasterKeyError(

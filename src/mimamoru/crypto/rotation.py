@@ -91,20 +91,7 @@ def rotate_master_key(
 
     with database.session() as session:
         total = key_queries.count_wrapped_under(session, current.fingerprint)
-    done = 0
-    while True:
-        with database.session() as session:
-            rows = key_queries.wrapped_under(session, current.fingerprint, batch_size)
-            if not rows:
-                break
-            for row in rows:
-                assert row.wrapped is not None
-                secret = unwrap(current, row.wrapped, row.camera_id, row.period_start)
-                row.wrapped = wrap(new, secret, row.camera_id, row.period_start)
-                row.master_fingerprint = new.fingerprint
-            done += len(rows)
-        if progress is not None:
-            progress(done, total)
+    done = _rewrap(database, current, new, batch_size, total, progress)
 
     with database.session() as session:
         old_row = key_queries.master_key(session, current.fingerprint)
@@ -112,9 +99,36 @@ def rotate_master_key(
         assert old_row is not None and new_row is not None
         old_row.state, old_row.retired_at = RETIRED, clock.now()
         new_row.state = ACTIVE
+    # A server that looked up the preferred key just before the rotation began may have
+    # wrapped one new data key under the old master since; now nobody will, so sweep once more.
+    done += _rewrap(database, current, new, batch_size, total, progress)
     logger.info("master key %s retired; %s is active", current.fingerprint, new.fingerprint)
     replaced = _install(settings, staged)
     return RotationResult(current.fingerprint, new.fingerprint, done, resumed, replaced, staged)
+
+
+def _rewrap(
+    database: Database,
+    current: MasterKey,
+    new: MasterKey,
+    batch_size: int,
+    total: int,
+    progress: Progress | None,
+) -> int:
+    done = 0
+    while True:
+        with database.session() as session:
+            rows = key_queries.wrapped_under(session, current.fingerprint, batch_size)
+            if not rows:
+                return done
+            for row in rows:
+                assert row.wrapped is not None
+                secret = unwrap(current, row.wrapped, row.camera_id, row.period_start)
+                row.wrapped = wrap(new, secret, row.camera_id, row.period_start)
+                row.master_fingerprint = new.fingerprint
+            done += len(rows)
+        if progress is not None:
+            progress(done, max(total, done))
 
 
 def _staged_key(staged: Path, pending: str | None) -> MasterKey:

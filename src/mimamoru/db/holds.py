@@ -39,3 +39,20 @@ def segment_is_held(now: datetime) -> ColumnElement[bool]:
             Hold.end_time > Segment.start_time,
         )
     )
+
+
+def held(session: Session, camera_id: int, start: datetime, end: datetime, now: datetime) -> bool:
+    """Whether an active hold covers any of [start, end) of the camera."""
+    return bool(
+        session.scalar(
+            select(Hold.id)
+            .where(
+                Hold.camera_id == camera_id,
+                Hold.released_at.is_(None),
+                Hold.expires_at > now,
+                Hold.start_time < end,
+                Hold.end_time > start,
+            )
+            .limit(1)
+        )
+    )

@@ -21,6 +21,7 @@ import av
 from mimamoru.clock import Clock
 from mimamoru.crypto.sealed import SealedFileError
 from mimamoru.db import cameras as camera_queries
+from mimamoru.db import holds as hold_queries
 from mimamoru.db import segments as segment_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.tables import Segment
@@ -66,7 +67,11 @@ def reconcile_store(database: Database, store: SegmentStore, clock: Clock) -> Re
                 orphan.unlink(missing_ok=True)
                 report.removed_orphans += 1
                 continue
-            if row.end_time <= clock.now() - timedelta(hours=camera.retention_hours):
+            now = clock.now()
+            expired = row.end_time <= now - timedelta(hours=camera.retention_hours)
+            if expired and not hold_queries.held(
+                session, row.camera_id, row.start_time, row.end_time, now
+            ):
                 # Most likely retention deleted its row just before the crash: finish that.
                 logger.info("removing %s: past the camera's retention", relative)
                 orphan.unlink(missing_ok=True)

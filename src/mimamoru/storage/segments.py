@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from mimamoru.crypto.sealed import DEFAULT_CHUNK_SIZE, DataKey, SealedReader, SealedWriter
@@ -149,6 +149,7 @@ class SegmentStore:
         self, root: Path, keys: DataKeySource, chunk_size: int = DEFAULT_CHUNK_SIZE
     ) -> None:
         self.root = root
+        self._root_text = str(root)
         self.keys = keys
         self.chunk_size = chunk_size
         self._paused: str | None = None
@@ -187,10 +188,15 @@ class SegmentStore:
         A lexical check (no file system calls): the retention sweep calls this for every
         row it deletes.
         """
-        parts = PurePosixPath(relative).parts
-        if not parts or relative.startswith("/") or ".." in parts or "\\" in relative:
+        return Path(self.file_of(relative))
+
+    def file_of(self, relative: str) -> str:
+        """:meth:`path_of` as a string, without pathlib's cost (millions of calls a sweep)."""
+        if not relative or relative.startswith("/") or "\\" in relative:
             raise ValueError(f"segment path escapes the store: {relative!r}")
-        return self.root.joinpath(*parts)
+        if ".." in relative.split("/"):
+            raise ValueError(f"segment path escapes the store: {relative!r}")
+        return os.path.join(self._root_text, relative)  # noqa: PTH118
 
     @contextmanager
     def open(self, relative: str) -> Iterator[SealedReader]:
