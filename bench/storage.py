@@ -7,8 +7,15 @@ Four measurements, all in the same run, each next to a peer where one exists:
    read back with ``SealedReader.iter_range``. The peer is cryptography's ``AESGCM`` on the
    whole buffer in one call. ``encrypt_mb_s`` / ``decrypt_mb_s`` (sealed format) and
    ``raw_aesgcm_encrypt_mb_s`` / ``raw_aesgcm_decrypt_mb_s`` are medians of 5 runs;
-   ``format_overhead_ratio_encrypt`` / ``_decrypt`` (and ``format_overhead_ratio``, their
-   mean) are sealed / raw throughput (1.0 = the chunked format costs nothing extra).
+   ``format_overhead_ratio_encrypt`` / ``_decrypt`` are sealed / raw throughput, and
+   ``format_overhead_ratio`` the same for the round trip (raw encrypt + decrypt time over
+   sealed encrypt + decrypt time); 1.0 = the chunked format costs nothing extra. Where
+   the time goes, three more figures: ``encrypt_discard_sink_mb_s`` (sealing into a sink
+   that drops the bytes, as a file write does once they are copied to the kernel),
+   ``raw_aesgcm_into_buffer_*`` (``encrypt_into``/``decrypt_into`` a buffer already in
+   memory: the cipher alone) and ``raw_aesgcm_64k_calls_*`` (one ``AESGCM`` call per
+   64 KiB chunk, no format). A fresh 256 MB output buffer must be faulted in page by
+   page, so the one-call peer measures the allocation as much as the cipher.
 
 2. Encryption's share of a masked camera. The real recorder (as in
    ``bench/masked_recording.py``) plays an H.264 1080p15 testsrc2 clip in real time and
@@ -34,9 +41,11 @@ Four measurements, all in the same run, each next to a peer where one exists:
    ``peer_fileresponse_mb_s``, is the same plaintext served as plain files by Starlette's
    ``FileResponse`` under the same uvicorn, TLS context and certificate, in its own
    process, to the same client: the HTTP+TLS stack without login, audit or decryption.
-   ``serve_vs_peer_ratio`` is mimamoru / peer. Server and client CPU seconds per GB
-   show which side limits (both share the machine). ``disk_read_decrypt_mb_s`` is
-   ``SegmentStore.read_plaintext`` of the 32 MB segments in this process, no HTTP.
+   Both servers run side by side and take turns (4 trials each per size, medians), so
+   noise on the machine hits both alike. ``serve_vs_peer_ratio`` is mimamoru / peer.
+   Server and client CPU seconds per GB show which side limits (both share the
+   machine). ``disk_read_decrypt_mb_s`` is ``SegmentStore.read_plaintext`` of the 32 MB
+   segments in this process, no HTTP (what the server does before sending one).
 
 4. Retention sweep. A real installation (SQLite) with 100 cameras x 24 h of 4 s segments
    (2.16 M index rows; ``--quick``: 100 cameras x 1 h) and one data key per camera-hour
@@ -86,7 +95,13 @@ from benchlib import cpu_self, make_h264_input
 from masked_recording import masks
 from mimamoru.clock import ManualClock, SystemClock
 from mimamoru.crypto.keyring import MemoryKeys
-from mimamoru.crypto.sealed import DataKey, SealedReader, SealedWriter, stored_size
+from mimamoru.crypto.sealed import (
+    DEFAULT_CHUNK_SIZE,
+    DataKey,
+    SealedReader,
+    SealedWriter,
+    stored_size,
+)
 from mimamoru.db.tables import Camera, Segment
 from mimamoru.installation import init_installation
 from mimamoru.media.live import LiveHub
@@ -104,7 +119,8 @@ WRITE_SIZE = 32 * 1024  # PyAV's I/O buffer: what the muxer hands SegmentFile.wr
 REPEATS = 5
 RATE = 15
 SEGMENT_SECONDS = 4
-PASSWORD = "correct-horse-battery-staple"
+PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (a throwaway installation)
+SERVE_TRIALS = 4  # per side and segment size, taking turns; the median is reported
 # (label, segment size, how many): a typical 4 s segment, then two large ones either side
 # of the server's 64 MB in-memory limit.
 SERVE_GROUPS = (("2mb", 2 * MB, 16), ("32mb", 32 * MB, 4), ("96mb", 96 * MB, 2))
@@ -135,7 +151,23 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's peak RSS since exec or :func:`reset_peak_rss` (VmHWM).
+
+    Not ``ru_maxrss``: that carries the parent's peak across fork and exec.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> bool:
+    """Start VmHWM afresh at the current RSS (Linux: ``echo 5 > /proc/self/clear_refs``)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def process_cpu(pid: int) -> float:
@@ -181,70 +213,105 @@ def seal_into(writer: SealedWriter, data: bytes) -> None:
 # -- 1. crypto throughput -------------------------------------------------------------
 
 
+@contextmanager
+def stopwatch(times: dict[str, list[float]], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    times.setdefault(name, []).append(time.perf_counter() - started)
+
+
 def crypto_throughput(megabytes: int) -> dict[str, Any]:
     data = os.urandom(megabytes * MB)
+    size = len(data)
     key = DataKey(1, os.urandom(32))
     context = segment_context("1/20260101/000000-000000.mp4")
     aead = AESGCM(key.secret)
-    encrypt: list[float] = []
+    view = memoryview(data)
+    step = DEFAULT_CHUNK_SIZE
+    times: dict[str, list[float]] = {}
     encrypt_cpu: list[float] = []
-    decrypt: list[float] = []
-    raw_encrypt: list[float] = []
-    raw_decrypt: list[float] = []
+    # Written-to (so already faulted in) buffers for the encrypt_into/decrypt_into peer.
+    out_cipher = bytearray(b"\1" * (size + 16))
+    out_plain = bytearray(b"\1" * size)
     for repeat in range(REPEATS):
         sink = MemorySink()
-        cpu_before, started = cpu_self(), time.perf_counter()
-        seal_into(SealedWriter(sink, key, context), data)
-        encrypt.append(time.perf_counter() - started)
+        cpu_before = cpu_self()
+        with stopwatch(times, "encrypt"):
+            seal_into(SealedWriter(sink, key, context), data)
         encrypt_cpu.append(cpu_self() - cpu_before)
         sealed = b"".join(sink.parts)
         del sink
-
-        started = time.perf_counter()
-        reader = SealedReader(io.BytesIO(sealed), len(sealed), key, context)
-        count = sum(len(piece) for piece in reader.iter_range())
-        decrypt.append(time.perf_counter() - started)
-        assert count == len(data)
+        with stopwatch(times, "encrypt_discard"):
+            seal_into(SealedWriter(CountingSink(), key, context), data)
+        with stopwatch(times, "decrypt"):
+            reader = SealedReader(io.BytesIO(sealed), len(sealed), key, context)
+            count = sum(len(piece) for piece in reader.iter_range())
+        assert count == size
         if repeat == 0:
             assert reader.read_all() == data, "sealed round trip changed the data"
         del sealed, reader
 
         nonce = os.urandom(12)
-        started = time.perf_counter()
-        ciphertext = aead.encrypt(nonce, data, None)
-        raw_encrypt.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        plain = aead.decrypt(nonce, ciphertext, None)
-        raw_decrypt.append(time.perf_counter() - started)
-        assert len(plain) == len(data)
+        with stopwatch(times, "raw_encrypt"):
+            ciphertext = aead.encrypt(nonce, data, None)
+        with stopwatch(times, "raw_decrypt"):
+            plain = aead.decrypt(nonce, ciphertext, None)
+        assert plain == data
         del ciphertext, plain
-    size = len(data)
-    result = {
-        "crypto_mb": megabytes,
-        "encrypt_mb_s": rate(size, statistics.median(encrypt)),
-        "decrypt_mb_s": rate(size, statistics.median(decrypt)),
-        "raw_aesgcm_encrypt_mb_s": rate(size, statistics.median(raw_encrypt)),
-        "raw_aesgcm_decrypt_mb_s": rate(size, statistics.median(raw_decrypt)),
-        "encrypt_cpu_s_per_gb": statistics.median(encrypt_cpu) / size * 1024 * MB,
-    }
-    result["format_overhead_ratio_encrypt"] = (
-        result["encrypt_mb_s"] / result["raw_aesgcm_encrypt_mb_s"]
-    )
-    result["format_overhead_ratio_decrypt"] = (
-        result["decrypt_mb_s"] / result["raw_aesgcm_decrypt_mb_s"]
-    )
+
+        with stopwatch(times, "into_encrypt"):
+            aead.encrypt_into(nonce, data, None, out_cipher)
+        with stopwatch(times, "into_decrypt"):
+            aead.decrypt_into(nonce, out_cipher, None, out_plain)
+        assert out_plain == data
+
+        with stopwatch(times, "calls_encrypt"):
+            parts = [aead.encrypt(nonce, view[at : at + step], None) for at in range(0, size, step)]
+        with stopwatch(times, "calls_decrypt"):
+            count = sum(len(aead.decrypt(nonce, part, None)) for part in parts)
+        assert count == size
+        del parts
+    view.release()
+    result: dict[str, Any] = {"crypto_mb": megabytes}
+    for name, label in (
+        ("encrypt", "encrypt_mb_s"),
+        ("decrypt", "decrypt_mb_s"),
+        ("encrypt_discard", "encrypt_discard_sink_mb_s"),
+        ("raw_encrypt", "raw_aesgcm_encrypt_mb_s"),
+        ("raw_decrypt", "raw_aesgcm_decrypt_mb_s"),
+        ("into_encrypt", "raw_aesgcm_into_buffer_encrypt_mb_s"),
+        ("into_decrypt", "raw_aesgcm_into_buffer_decrypt_mb_s"),
+        ("calls_encrypt", "raw_aesgcm_64k_calls_encrypt_mb_s"),
+        ("calls_decrypt", "raw_aesgcm_64k_calls_decrypt_mb_s"),
+    ):
+        result[label] = rate(size, statistics.median(times[name]))
+    result["encrypt_cpu_s_per_gb"] = statistics.median(encrypt_cpu) / size * 1024 * MB
+    for way in ("encrypt", "decrypt"):
+        result[f"format_overhead_ratio_{way}"] = (
+            result[f"{way}_mb_s"] / result[f"raw_aesgcm_{way}_mb_s"]
+        )
+    # The round trip: raw encrypt + decrypt time over sealed encrypt + decrypt time.
     result["format_overhead_ratio"] = (
-        result["format_overhead_ratio_encrypt"] + result["format_overhead_ratio_decrypt"]
-    ) / 2
+        statistics.median(times["raw_encrypt"]) + statistics.median(times["raw_decrypt"])
+    ) / (statistics.median(times["encrypt"]) + statistics.median(times["decrypt"]))
     return result
 
 
 # -- 2. encryption's share of a masked camera's CPU ---------------------------------------
 
 
-def record_masked(workdir: Path, seconds: float) -> tuple[float, float, str | None, SegmentStore,
-                                                           list[FinishedSegment]]:  # fmt: skip
-    """Record a masked 1080p15 camera in real time; (CPU s/s, wall s, mode, store, segments)."""
+@dataclass(frozen=True)
+class Recording:
+    cpu_s_per_s: float
+    wall_s: float
+    mode: str | None
+    store: SegmentStore
+    segments: list[FinishedSegment]
+
+
+def record_masked(workdir: Path, seconds: float) -> Recording:
+    """Record a masked 1080p15 camera in real time, as a camera would be recorded."""
+    workdir.mkdir(parents=True, exist_ok=True)
     clip = workdir / "clip-1080p.mp4"
     make_h264_input(clip, 1920, 1080, RATE, 10.0, preset="ultrafast")
     spec = parse_source(f"file://{clip}")  # played in real time and looped, like a camera
@@ -269,11 +336,17 @@ def record_masked(workdir: Path, seconds: float) -> tuple[float, float, str | No
     recorder.stop()
     thread.join()
     wall = time.perf_counter() - started
-    return (cpu_self() - cpu_before) / wall, wall, mode, store, segments
+    return Recording((cpu_self() - cpu_before) / wall, wall, mode, store, segments)
 
 
 def encryption_share(workdir: Path, seconds: float, encrypt_cpu_s_per_gb: float) -> dict[str, Any]:
-    recorder_cpu, wall, mode, store, segments = record_masked(workdir, seconds)
+    recording = record_masked(workdir, seconds)
+    recorder_cpu, wall, store, segments = (
+        recording.cpu_s_per_s,
+        recording.wall_s,
+        recording.store,
+        recording.segments,
+    )
     assert segments, "the recorder stored no segments"
     plains = [store.read_plaintext(segment.relative_path) for segment in segments]
     total = sum(len(plain) for plain in plains)
@@ -305,7 +378,7 @@ def encryption_share(workdir: Path, seconds: float, encrypt_cpu_s_per_gb: float)
     seal_cpu = bytes_per_s * seal_cpu_per_byte
     return {
         "recorder": "masked 1080p15, H.264 file in real time, decode + 3 masks + libx264 veryfast",
-        "recorder_mode": mode,
+        "recorder_mode": recording.mode,
         "record_seconds": wall,
         "recorder_cpu_s_per_s": recorder_cpu,
         "stored_bytes_per_s": bytes_per_s,
@@ -336,6 +409,7 @@ class Served:
     id: int
     size: int
     sha256: str
+    path: str
 
 
 def write_segments(services: Services, camera_id: int, plain_dir: Path) -> dict[str, list[Served]]:
@@ -370,7 +444,7 @@ def write_segments(services: Services, camera_id: int, plain_dir: Path) -> dict[
                 )
             )
             (plain_dir / f"{record.id}.mp4").write_bytes(plain)
-            groups.setdefault(label, []).append(Served(record.id, size, record.sha256))
+            groups.setdefault(label, []).append(Served(record.id, size, record.sha256, record.path))
             start += timedelta(seconds=SEGMENT_SECONDS)
     return groups
 
@@ -448,18 +522,13 @@ def serve_benchmark(workdir: Path, target_mb: int) -> dict[str, Any]:
         with services.database.session() as session:  # no recorder may compete for the CPU
             session.execute(update(Camera).where(Camera.id == camera.id).values(enabled=False))
         groups = write_segments(services, camera.id, root / "plain")
+        # What the server does for a segment under 64 MB, without HTTP: read and decrypt it
+        # all (authenticating every chunk), from the page cache.
         read_started = time.perf_counter()
         read_bytes = 0
-        with services.database.session() as session:
-            paths = dict(
-                session.execute(
-                    select(Segment.id, Segment.path).where(
-                        Segment.id.in_([item.id for item in groups["32mb"]])
-                    )
-                ).tuples()
-            )
-        for item in groups["32mb"]:
-            read_bytes += len(services.store.read_plaintext(paths[item.id]))
+        while read_bytes < target_mb * MB // 2:
+            for item in groups["32mb"]:
+                read_bytes += len(services.store.read_plaintext(item.path))
         disk_read_decrypt = rate(read_bytes, time.perf_counter() - read_started)
     finally:
         services.close()
@@ -470,49 +539,53 @@ def serve_benchmark(workdir: Path, target_mb: int) -> dict[str, Any]:
     mimamoru_command = [
         sys.executable, "-m", "mimamoru", "serve", "--data-dir", str(data_dir), "--port", str(port),
     ]  # fmt: skip
-    with (
-        server_process(mimamoru_command, f"{url}/api/v1/health", ca, root / "server.log") as pid,
-        httpx.Client(base_url=url, verify=ca, timeout=120) as client,
-    ):
-        response = client.post(
-            "/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}
-        )
-        response.raise_for_status()
-        client.headers["Authorization"] = f"Bearer {response.json()['token']}"
-        for items in groups.values():  # warm-up round that also checks the bytes
-            for item in items:
-                digest = hashlib.sha256()
-                download(client, f"/api/v1/recordings/{item.id}", digest)
-                assert digest.hexdigest() == item.sha256, f"recording {item.id} differs"
-        for label, items in groups.items():
-            figures = measure_downloads(
-                client, pid, [(f"/api/v1/recordings/{i.id}", i.size) for i in items], target_mb
-            )
-            result[f"serve_mb_s_{label}"] = figures["mb_s"]
-            result[f"serve_server_cpu_s_per_gb_{label}"] = figures["server_cpu_s_per_gb"]
-            result[f"serve_client_cpu_s_per_gb_{label}"] = figures["client_cpu_s_per_gb"]
-
     peer_port = free_port()
     peer_url = f"https://localhost:{peer_port}"
     peer_command = [
         sys.executable, str(Path(__file__).resolve()), "--child", "file-server",
         "--data-dir", str(data_dir), "--port", str(peer_port), "--files", str(root / "plain"),
     ]  # fmt: skip
+    # Both servers run at once (the idle one costs nothing) and take turns, so that a
+    # noisy neighbour on the machine hits both alike.
     with (
-        server_process(peer_command, f"{peer_url}/health", ca, root / "peer.log") as pid,
-        httpx.Client(base_url=peer_url, verify=ca, timeout=120) as client,
+        server_process(mimamoru_command, f"{url}/api/v1/health", ca, root / "server.log") as pid,
+        server_process(peer_command, f"{peer_url}/health", ca, root / "peer.log") as peer_pid,
+        httpx.Client(base_url=url, verify=ca, timeout=120) as client,
+        httpx.Client(base_url=peer_url, verify=ca, timeout=120) as peer_client,
     ):
-        for items in groups.values():
-            for item in items:
-                digest = hashlib.sha256()
-                download(client, f"/f/{item.id}", digest)
-                assert digest.hexdigest() == item.sha256, f"plain file {item.id} differs"
+        response = client.post(
+            "/api/v1/auth/login", json={"username": "admin", "password": PASSWORD}
+        )
+        response.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {response.json()['token']}"
+        sides = {
+            "serve": (client, pid, "/api/v1/recordings/"),
+            "peer": (peer_client, peer_pid, "/f/"),
+        }
+        for side_client, _pid, prefix in sides.values():  # a warm-up that checks the bytes
+            for items in groups.values():
+                for item in items:
+                    digest = hashlib.sha256()
+                    download(side_client, f"{prefix}{item.id}", digest)
+                    assert digest.hexdigest() == item.sha256, f"{prefix}{item.id} differs"
         for label, items in groups.items():
-            figures = measure_downloads(
-                client, pid, [(f"/f/{i.id}", i.size) for i in items], target_mb
-            )
-            result[f"peer_fileresponse_mb_s_{label}"] = figures["mb_s"]
-            result[f"peer_server_cpu_s_per_gb_{label}"] = figures["server_cpu_s_per_gb"]
+            trials: dict[str, list[dict[str, float]]] = {"serve": [], "peer": []}
+            for trial in range(SERVE_TRIALS):
+                order = ("serve", "peer") if trial % 2 == 0 else ("peer", "serve")
+                for side in order:
+                    side_client, side_pid, prefix = sides[side]
+                    paths = [(f"{prefix}{item.id}", item.size) for item in items]
+                    trials[side].append(
+                        measure_downloads(side_client, side_pid, paths, target_mb // SERVE_TRIALS)
+                    )
+            for side, name in (("serve", "serve_mb_s"), ("peer", "peer_fileresponse_mb_s")):
+                result[f"{name}_{label}"] = statistics.median(t["mb_s"] for t in trials[side])
+                result[f"{side}_server_cpu_s_per_gb_{label}"] = statistics.median(
+                    t["server_cpu_s_per_gb"] for t in trials[side]
+                )
+                result[f"{side}_client_cpu_s_per_gb_{label}"] = statistics.median(
+                    t["client_cpu_s_per_gb"] for t in trials[side]
+                )
     result["serve_mb_s"] = result["serve_mb_s_32mb"]
     result["peer_fileresponse_mb_s"] = result["peer_fileresponse_mb_s_32mb"]
     for label, _size, _count in SERVE_GROUPS:
@@ -573,16 +646,17 @@ def sweep_setup(workdir: Path, scale: Scale) -> tuple[Path, datetime, dict[str, 
     plain = 1_000_000  # about a 4 s 1080p segment
     stored = stored_size(plain)
     fake_digest = "0" * 64
-    table = Segment.__table__
     batch: list[dict[str, Any]] = []
     rows = 0
     try:
         for number in range(1, scale.sweep_cameras + 1):
             # One hour is the shortest retention allowed; the clock will stand past it.
             camera = services.cameras.add(
-                name=f"camera-{number:03d}", source="test://pattern", retention_hours=1,
+                name=f"camera-{number:03d}",
+                source="test://pattern",
+                retention_hours=1,
                 actor="bench",
-            )  # fmt: skip
+            )
             for hour in range(scale.sweep_hours):
                 period = day0 + timedelta(hours=hour)
                 key = services.keys.key_for(camera.id, period)
@@ -615,12 +689,12 @@ def sweep_setup(workdir: Path, scale: Scale) -> tuple[Path, datetime, dict[str, 
                         target.write_bytes(b"\0" * 1024)
                 if len(batch) >= 50_000:
                     with services.database.engine.begin() as connection:
-                        connection.execute(insert(table), batch)
+                        connection.execute(insert(Segment), batch)
                     rows += len(batch)
                     batch = []
         if batch:
             with services.database.engine.begin() as connection:
-                connection.execute(insert(table), batch)
+                connection.execute(insert(Segment), batch)
             rows += len(batch)
         with services.database.session() as session:
             assert session.scalar(select(func.count()).select_from(Segment)) == rows
@@ -650,7 +724,9 @@ def run_sweep(data_dir: Path, at: datetime) -> None:
             while not done.wait(0.25):
                 samples.append(rss_mb())
 
-        before_rss, before_peak = rss_mb(), peak_rss_mb()
+        before_peak = peak_rss_mb()
+        reset = reset_peak_rss()
+        before_rss = rss_mb()
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         started = time.perf_counter()
@@ -672,6 +748,7 @@ def run_sweep(data_dir: Path, at: datetime) -> None:
                     "sweep_rss_before_mb": before_rss,
                     "sweep_peak_rss_before_mb": before_peak,
                     "sweep_peak_rss_mb": peak_rss_mb(),
+                    "sweep_peak_rss_is_sweep_only": reset,
                     "sweep_rss_growth_mb": peak_rss_mb() - before_rss,
                     "sweep_rss_samples_mb": [
                         round(value) for value in samples[:: max(1, len(samples) // 20)]
@@ -767,7 +844,8 @@ def main() -> None:
         print(
             f"retention sweep: {sweep['sweep_rows']} rows in {sweep['sweep_seconds']:.1f} s "
             f"({sweep['rows_per_second']:.0f} rows/s), peak RSS {sweep['sweep_peak_rss_mb']:.0f} "
-            f"MB (+{sweep['sweep_rss_growth_mb']:.0f} MB); setup {sweep['sweep_setup_seconds']:.0f} s",
+            f"MB (+{sweep['sweep_rss_growth_mb']:.0f} MB); "
+            f"setup {sweep['sweep_setup_seconds']:.0f} s",
             flush=True,
         )
         result.update(sweep)
