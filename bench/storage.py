@@ -649,23 +649,27 @@ def sweep_setup(workdir: Path, scale: Scale) -> tuple[Path, datetime, dict[str, 
     batch: list[dict[str, Any]] = []
     rows = 0
     try:
-        for number in range(1, scale.sweep_cameras + 1):
+        cameras = [
             # One hour is the shortest retention allowed; the clock will stand past it.
-            camera = services.cameras.add(
+            services.cameras.add(
                 name=f"camera-{number:03d}",
                 source="test://pattern",
                 retention_hours=1,
                 actor="bench",
-            )
-            for hour in range(scale.sweep_hours):
-                period = day0 + timedelta(hours=hour)
-                key = services.keys.key_for(camera.id, period)
-                for index in range(per_hour):
-                    start = period + timedelta(seconds=index * SEGMENT_SECONDS)
-                    path = f"{camera.id}/{start:%Y%m%d}/{start:%H%M%S-%f}.mp4"
+            ).id
+            for number in range(1, scale.sweep_cameras + 1)
+        ]
+        # Rows go in as recorders would write them: time by time, every camera in turn.
+        for hour in range(scale.sweep_hours):
+            period = day0 + timedelta(hours=hour)
+            keys = {camera: services.keys.key_for(camera, period).id for camera in cameras}
+            for index in range(per_hour):
+                start = period + timedelta(seconds=index * SEGMENT_SECONDS)
+                for camera in cameras:
+                    path = f"{camera}/{start:%Y%m%d}/{start:%H%M%S-%f}.mp4"
                     batch.append(
                         {
-                            "camera_id": camera.id,
+                            "camera_id": camera,
                             "start_time": start,
                             "end_time": start + timedelta(seconds=SEGMENT_SECONDS),
                             "path": path,
@@ -676,7 +680,7 @@ def sweep_setup(workdir: Path, scale: Scale) -> tuple[Path, datetime, dict[str, 
                             "width": 1920,
                             "height": 1080,
                             "mask_version": 0,
-                            "key_id": key.id,
+                            "key_id": keys[camera],
                             "stored_bytes": stored,
                             "stored_sha256": fake_digest,
                             "status": "ok",

@@ -233,3 +233,28 @@ def check_pressure(services: Services, clock: ManualClock, keep_free: int) -> No
     quota.total = quota.used() + 2 * keep_free  # space came back
     assert services.retention.sweep().paused is None
     services.store.create(1, clock.now()).discard()  # recording may resume
+
+
+def test_small_batches_step_over_held_and_younger_footage(
+    services: Services, clock: ManualClock
+) -> None:
+    # Two cameras interleaved in time; camera 2 keeps 48 h, camera 1 only 24 h.
+    for n in range(12):
+        for camera in (1, 2):
+            write_segment(services, camera, T0 + timedelta(minutes=10 * n + camera))
+    services.holds.place(
+        camera_id=1,
+        start=T0 + timedelta(minutes=30),
+        end=T0 + timedelta(minutes=45),
+        reason="Evidence",
+        expires=T0 + timedelta(days=30),
+        actor="admin",
+    )
+    services.retention.batch_size = 2
+    move_to(clock, T0 + timedelta(hours=30))
+    report = services.retention.sweep()
+    left_one = [r.start for r in services.segments.in_range(1, T0, T0 + timedelta(days=3))]
+    assert left_one == [T0 + timedelta(minutes=31), T0 + timedelta(minutes=41)]
+    assert len(services.segments.in_range(2, T0, T0 + timedelta(days=3))) == 12
+    [record] = report.deletions
+    assert (record.camera_id, record.segment_count) == (1, 10)

@@ -120,6 +120,7 @@ class RetentionSweeper:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_report: SweepReport | None = None
+        self.batch_size = BATCH
 
     # -- running in the background -------------------------------------------------
     def start(self) -> None:
@@ -161,16 +162,23 @@ class RetentionSweeper:
         now = self._clock.now()
         with self._database.session() as session:
             cameras = list(retention_queries.camera_retention(session))
+        cutoffs = {camera_id: now - timedelta(hours=hours) for camera_id, hours in cameras}
+        if not cutoffs:
+            return []
+        tallies: dict[int, _Tally] = defaultdict(_Tally)
+        after: tuple[datetime, int] | None = None
+        while True:
+            with self._database.session() as session:
+                rows = retention_queries.expired_unheld(
+                    session, cutoffs, now, after, self.batch_size
+                )
+            if not rows:
+                break
+            after = (rows[-1][4], rows[-1][0])
+            self._delete(rows, tallies)
         summaries = []
-        for camera_id, hours in cameras:
-            cutoff = now - timedelta(hours=hours)
-            tally = _Tally()
-            while True:
-                with self._database.session() as session:
-                    rows = retention_queries.expired_unheld(session, camera_id, cutoff, now, BATCH)
-                if not rows:
-                    break
-                self._delete(rows, {camera_id: tally})
+        for camera_id, cutoff in cutoffs.items():
+            tally = tallies.get(camera_id) or _Tally()
             tally.key_ids = self._destroy_keys(camera_id, min(cutoff, now - KEY_GRACE))
             if tally.segments or tally.key_ids:
                 summaries.append(self._record(camera_id, RETENTION, tally, {"cutoff": cutoff}))
@@ -191,7 +199,7 @@ class RetentionSweeper:
         tallies: dict[int, _Tally] = defaultdict(_Tally)
         while free < threshold:
             with self._database.session() as session:
-                rows = retention_queries.oldest_unheld(session, now, BATCH)
+                rows = retention_queries.oldest_unheld(session, now, self.batch_size)
             if not rows:
                 break
             # Only as much as the shortfall, oldest first: pressure is no excuse to delete more.
@@ -257,7 +265,9 @@ class RetentionSweeper:
         destroyed: list[int] = []
         while True:
             with self._database.session() as session:
-                key_ids = key_queries.unused_expired_keys(session, camera_id, cutoff, BATCH)
+                key_ids = key_queries.unused_expired_keys(
+                    session, camera_id, cutoff, self.batch_size
+                )
                 if not key_ids:
                     break
                 key_queries.destroy_keys(session, key_ids, self._clock.now())
