@@ -175,7 +175,11 @@ async function livePage() {
     video.dataset.state = state;
   });
   await loadRecordings(cameraId);
+  // New segments are finished every few seconds; keep the list current while the page is open.
+  setInterval(() => loadRecordings(cameraId), RECORDINGS_REFRESH_MS);
 }
+
+const RECORDINGS_REFRESH_MS = 5000;
 
 async function loadRecordings(cameraId) {
   const state = document.getElementById("recordings-state");
