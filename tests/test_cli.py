@@ -76,7 +76,7 @@ def test_init_refuses_a_non_empty_directory(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (None, "admin password file not found"),
+        (None, "password file not found"),
         ("short\n", "password too short"),
         ("\n", "is empty"),
     ],

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from mimamoru import __version__
-from mimamoru.api import auth, cameras, live, recordings, storage, system
+from mimamoru.api import auth, cameras, live, recordings, storage, system, users
 from mimamoru.api.deps import Dependencies
 from mimamoru.errors import NotFoundError, ValidationFailedError
 from mimamoru.security import SecurityHeaders
@@ -35,6 +35,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
             await run_in_threadpool(
                 reconcile_store, services.database, services.store, services.clock
             )
+            services.anchoring.start()
             services.supervisor.start()
             services.retention.start()
         try:
@@ -43,6 +44,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
             if start_recorders:
                 services.retention.stop()
                 services.supervisor.stop()
+                services.anchoring.stop()
 
     app = FastAPI(
         title="mimamoru",
@@ -60,6 +62,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(recordings.build_router(deps), prefix=API_PREFIX)
     app.include_router(live.build_router(deps), prefix=API_PREFIX)
     app.include_router(storage.build_router(deps), prefix=API_PREFIX)
+    app.include_router(users.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)

@@ -11,8 +11,10 @@ import click
 
 from mimamoru import __version__
 from mimamoru.cameras import DEFAULT_RETENTION_HOURS, parse_retention
+from mimamoru.commands import audit as audit_commands
 from mimamoru.commands import keys as key_commands
 from mimamoru.commands import storage as storage_commands
+from mimamoru.commands import users as user_commands
 from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
 from mimamoru.errors import ValidationFailedError
 from mimamoru.installation import init_installation, is_installation
@@ -36,8 +38,10 @@ def main() -> None:
     """mimamoru (見守る): a network camera service that protects privacy by default."""
 
 
+main.add_command(audit_commands.audit)
 main.add_command(key_commands.keys)
 main.add_command(storage_commands.storage)
+main.add_command(user_commands.user)
 
 
 @main.command()

@@ -12,6 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from mimamoru.access.accounts import validate_username
 from mimamoru.access.passwords import check_password_policy, generate_password, hash_password
 from mimamoru.access.roles import Role
 from mimamoru.clock import Clock, SystemClock
@@ -63,8 +64,6 @@ CONFIG_TEMPLATE = """\
 # timezone = "Asia/Tokyo"
 """
 
-USERNAME_MAX = 64
-
 
 @dataclass(frozen=True)
 class InitResult:
@@ -81,25 +80,17 @@ def read_password_file(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise MimamoruError(f"admin password file not found: {path}") from None
+        raise MimamoruError(f"password file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise MimamoruError(f"cannot read admin password file {path}: {exc}") from exc
+        raise MimamoruError(f"cannot read password file {path}: {exc}") from exc
     password = text.rstrip("\r\n")
     if not password:
-        raise MimamoruError(f"admin password file {path} is empty")
+        raise MimamoruError(f"password file {path} is empty")
     try:
         check_password_policy(password)
     except MimamoruError as exc:
-        raise MimamoruError(f"admin password file {path}: {exc}") from exc
+        raise MimamoruError(f"password file {path}: {exc}") from exc
     return password
-
-
-def validate_username(username: str) -> str:
-    if not username or len(username) > USERNAME_MAX:
-        raise MimamoruError(f"user name must be 1 to {USERNAME_MAX} characters")
-    if not all(ch.isalnum() or ch in "._-@" for ch in username):
-        raise MimamoruError("user name may hold only letters, digits and . _ - @")
-    return username
 
 
 def init_installation(

@@ -13,8 +13,11 @@ from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from mimamoru.access.accounts import AccountService
 from mimamoru.access.gate import AccessGate
+from mimamoru.access.grants import GrantService
 from mimamoru.access.sessions import SessionManager
+from mimamoru.audit.anchor import Anchoring
 from mimamoru.audit.log import AuditLog
 from mimamoru.cameras import CameraService
 from mimamoru.clock import Clock, SystemClock
@@ -32,6 +35,8 @@ from mimamoru.storage.segments import SegmentStore
 
 logger = logging.getLogger(__name__)
 
+AUDIT_KEY_NAME = "audit-chain"
+
 
 @dataclass
 class Services:
@@ -41,6 +46,8 @@ class Services:
     audit: AuditLog
     sessions: SessionManager
     gate: AccessGate
+    grants: GrantService
+    accounts: AccountService
     cameras: CameraService
     segments: SegmentIndex
     store: SegmentStore
@@ -48,6 +55,7 @@ class Services:
     holds: HoldService
     retention: RetentionSweeper
     hubs: LiveHubs
+    anchoring: Anchoring
     supervisor: Supervisor
 
     @classmethod
@@ -73,7 +81,13 @@ class Services:
         except BaseException:
             database.dispose()
             raise
-        audit = AuditLog(database, clock)
+        audit_key, new_key = keys.secret(AUDIT_KEY_NAME)
+        audit = AuditLog(database, clock, audit_key)
+        if new_key and audit.head()[0]:
+            # Entries from before the chain was keyed: seal them under the new key once.
+            logger.warning(
+                "audit log: sealing %d earlier entries under the audit key", audit.rechain()
+            )
         cameras = CameraService(database, clock, audit)
         segments = SegmentIndex(database, clock)
         store = SegmentStore(settings.segments_dir, keys)
@@ -95,7 +109,9 @@ class Services:
             sessions=SessionManager(
                 database, clock, audit, timedelta(hours=settings.sessions.lifetime_hours)
             ),
-            gate=AccessGate(database, audit),
+            gate=AccessGate(database, audit, clock),
+            grants=GrantService(database, clock, audit),
+            accounts=AccountService(database, clock, audit),
             cameras=cameras,
             segments=segments,
             store=store,
@@ -105,6 +121,9 @@ class Services:
                 database, clock, audit, store, keys, settings.storage, VolumeSpace(store.root)
             ),
             hubs=hubs,
+            anchoring=Anchoring(
+                audit, settings.audit_anchor_path, clock, settings.audit.anchor_minutes
+            ),
             supervisor=supervisor,
         )
 

@@ -134,6 +134,16 @@ class StorageSettings(Section):
     )
 
 
+class AuditSettings(Section):
+    anchor_file: Path = Field(
+        default=Path("audit") / "anchors.jsonl",
+        description="Where the audit chain's head is recorded; put it outside DATA_DIR",
+    )
+    anchor_minutes: float = Field(
+        default=10.0, gt=0, le=24 * 60, description="How often the head is anchored"
+    )
+
+
 class SiteSettings(Section):
     timezone: str = "Asia/Tokyo"
 
@@ -165,6 +175,7 @@ class Settings(BaseSettings):
     sessions: SessionSettings = SessionSettings()
     keys: KeySettings = KeySettings()
     storage: StorageSettings = StorageSettings()
+    audit: AuditSettings = AuditSettings()
     site: SiteSettings = SiteSettings()
 
     @classmethod
@@ -195,6 +206,10 @@ class Settings(BaseSettings):
     @property
     def master_key_path(self) -> Path:
         return self._in_data_dir(self.keys.master_key_file, Path("keys") / "master.key")
+
+    @property
+    def audit_anchor_path(self) -> Path:
+        return self._in_data_dir(self.audit.anchor_file, Path("audit") / "anchors.jsonl")
 
     @property
     def segments_dir(self) -> Path:

@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mimamoru.access.gate import AccessGate
+from mimamoru.access.grants import GrantService, parse_grants
 from mimamoru.access.passwords import (
     check_password_policy,
     generate_password,
@@ -44,7 +45,7 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
     database = Database(database_url)
     migrate(database)
     clock = ManualClock(T0)
-    audit = AuditLog(database, clock)
+    audit = AuditLog(database, clock, b"k" * 32)
     with database.session() as session:
         user_queries.add_user(
             session,
@@ -91,8 +92,8 @@ def test_sessions_expire_and_log_out(setup) -> None:  # type: ignore[no-untyped-
 
 
 def test_gate_denies_by_default_and_audits(setup) -> None:  # type: ignore[no-untyped-def]
-    database, _clock, audit, camera_id = setup
-    gate = AccessGate(database, audit)
+    database, clock, audit, camera_id = setup
+    gate = AccessGate(database, audit, clock)
     admin = Principal(1, "alice", Role.ADMIN)
     viewer = Principal(2, "victor", Role.VIEWER)
     allowed = gate.authorize(admin, camera_id, Operation.PLAYBACK, time_range=(T0, T0))
@@ -110,3 +111,29 @@ def test_gate_denies_by_default_and_audits(setup) -> None:  # type: ignore[no-un
     assert ("alice", "access.playback") in actions
     assert ("victor", "access.denied.live") in actions
     assert audit.verify().ok
+
+
+def test_grants_open_operations_and_windows(setup) -> None:  # type: ignore[no-untyped-def]
+    database, clock, audit, camera_id = setup
+    with database.session() as session:
+        viewer_id = user_queries.add_user(
+            session, username="vanessa", password_hash="x", role="viewer", now=T0
+        ).id
+    grants = GrantService(database, clock, audit)
+    gate = AccessGate(database, audit, clock)
+    viewer = Principal(viewer_id, "vanessa", Role.VIEWER)
+    grants.replace(
+        viewer_id,
+        parse_grants(
+            [{"camera_id": camera_id, "operations": ["playback"], "playback_window_hours": 1}]
+        ),
+        "alice",
+    )
+    now = clock.now()
+    assert gate.may(viewer, camera_id, Operation.VIEW)
+    assert not gate.may(viewer, camera_id, Operation.LIVE)
+    assert gate.may(viewer, camera_id, Operation.PLAYBACK, (now - timedelta(minutes=59), now))
+    assert not gate.may(viewer, camera_id, Operation.PLAYBACK, (now - timedelta(hours=2), now))
+    assert gate.visible_camera_ids(viewer, [camera_id, 999]) == [camera_id]
+    grants.replace(viewer_id, [], "alice")
+    assert not gate.may(viewer, camera_id, Operation.VIEW)

@@ -93,6 +93,7 @@ def test_keys_init_gives_an_older_installation_its_master_key(installation: Inst
     key_path.unlink()
     with sqlite3.connect(installation.data_dir / "mimamoru.db") as connection:
         connection.execute("DELETE FROM master_keys")  # as before encryption at rest
+        connection.execute("DELETE FROM wrapped_secrets")
     data_dir = str(installation.data_dir)
     refused = mimamoru("camera", "list", "--data-dir", data_dir)
     assert refused.returncode == 3

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from mimamoru.access.grants import WINDOWED, record_of
 from mimamoru.access.roles import Operation, Role
 from mimamoru.access.sessions import Principal
 from mimamoru.audit.log import AuditLog
+from mimamoru.clock import Clock
 from mimamoru.db import cameras as camera_queries
+from mimamoru.db import grants as grant_queries
 from mimamoru.db.engine import Database
 from mimamoru.errors import NotFoundError
 
@@ -27,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 # Listing a camera's name and status is not footage; every other operation is audited.
 _UNAUDITED = frozenset({Operation.VIEW})
+WINDOW_GRACE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -40,14 +44,50 @@ class Authorization:
 
 
 class AccessGate:
-    def __init__(self, database: Database, audit: AuditLog) -> None:
+    def __init__(self, database: Database, audit: AuditLog, clock: Clock) -> None:
         self._database = database
         self._audit = audit
+        self._clock = clock
 
-    def may(self, principal: Principal, camera_id: int, operation: Operation) -> bool:
-        """The policy. Per-camera grants replace this when accounts gain them."""
-        del camera_id, operation
-        return principal.role is Role.ADMIN
+    def may(
+        self,
+        principal: Principal,
+        camera_id: int,
+        operation: Operation,
+        time_range: tuple[datetime, datetime] | None = None,
+    ) -> bool:
+        """The policy, in one place: admins may do everything; anyone else needs a grant.
+
+        ``view`` (name and status) comes with any grant on the camera. A grant's playback
+        window limits playback and export to footage that started within the last N hours.
+        """
+        if principal.role is Role.ADMIN:
+            return True
+        with self._database.session() as session:
+            row = grant_queries.grant_for(session, principal.user_id, camera_id)
+            grant = record_of(row) if row is not None else None
+        if grant is None:
+            return False
+        if operation is Operation.VIEW:
+            return True
+        if operation not in grant.operations:
+            return False
+        if operation in WINDOWED and grant.playback_window_hours and time_range is not None:
+            oldest = self._clock.now() - timedelta(hours=grant.playback_window_hours)
+            # A minute of grace: "the last 24 hours" computed a moment earlier still counts.
+            return time_range[0] >= oldest - WINDOW_GRACE
+        return True
+
+    def earliest_start(
+        self, principal: Principal, camera_id: int, operation: Operation
+    ) -> datetime | None:
+        """The oldest footage the caller's grant reaches back to, or ``None`` if unlimited."""
+        if principal.role is Role.ADMIN or operation not in WINDOWED:
+            return None
+        with self._database.session() as session:
+            row = grant_queries.grant_for(session, principal.user_id, camera_id)
+            window = row.playback_window_hours if row is not None else None
+        return self._clock.now() - timedelta(hours=window) if window else None
 
     def authorize(
         self,
@@ -61,7 +101,7 @@ class AccessGate:
         with self._database.session() as session:
             camera = camera_queries.camera_by_id(session, camera_id)
             camera_name = camera.name if camera is not None else ""
-        allowed = camera is not None and self.may(principal, camera_id, operation)
+        allowed = camera is not None and self.may(principal, camera_id, operation, time_range)
         record: dict[str, Any] = dict(detail or {})
         if time_range is not None:
             record["start"] = time_range[0].isoformat()
@@ -85,4 +125,10 @@ class AccessGate:
         return Authorization(principal, camera_id, camera_name, operation, event_id, time_range)
 
     def visible_camera_ids(self, principal: Principal, camera_ids: list[int]) -> list[int]:
-        return [cid for cid in camera_ids if self.may(principal, cid, Operation.VIEW)]
+        if principal.role is Role.ADMIN:
+            return list(camera_ids)
+        with self._database.session() as session:
+            granted = {
+                row.camera_id for row in grant_queries.grants_of_user(session, principal.user_id)
+            }
+        return [camera_id for camera_id in camera_ids if camera_id in granted]

@@ -1,8 +1,8 @@
 """Roles and footage operations.
 
 Roles set what an account may administer; what a user may do with a camera's
-footage is decided by the gate. Until per-camera grants exist, only admins
-hold footage rights, so nothing is visible by accident.
+footage is decided by the gate: admins may do everything, anyone else only what a
+grant for that camera allows, so nothing is visible by accident.
 """
 
 from __future__ import annotations

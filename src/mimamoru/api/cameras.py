@@ -15,12 +15,14 @@ from mimamoru.privacy.masks import parse_masks
 from mimamoru.services import Services
 
 
-def camera_out(services: Services, camera: CameraRecord) -> CameraOut:
+def camera_out(services: Services, camera: CameraRecord, viewer: Principal) -> CameraOut:
+    """The camera as ``viewer`` may see it: its source only with the right to configure it."""
     snapshot = services.supervisor.status(camera.id)
+    configures = services.gate.may(viewer, camera.id, Operation.CONFIGURE)
     return CameraOut(
         id=camera.id,
         name=camera.name,
-        source=camera.source_redacted,
+        source=camera.source_redacted if configures else None,
         retention_hours=camera.retention_hours,
         retention_justification=camera.retention_justification,
         enabled=camera.enabled,
@@ -46,7 +48,9 @@ def build_router(deps: Dependencies) -> APIRouter:
     def list_cameras(principal: Annotated[Principal, Depends(deps.principal)]) -> list[CameraOut]:
         cameras = services.cameras.list()
         visible = set(services.gate.visible_camera_ids(principal, [c.id for c in cameras]))
-        return [camera_out(services, camera) for camera in cameras if camera.id in visible]
+        return [
+            camera_out(services, camera, principal) for camera in cameras if camera.id in visible
+        ]
 
     @router.post(
         "",
@@ -69,7 +73,7 @@ def build_router(deps: Dependencies) -> APIRouter:
             )
         except MimamoruError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
-        return camera_out(services, camera)
+        return camera_out(services, camera, principal)
 
     @router.get(
         "/{camera_id}",
@@ -80,7 +84,9 @@ def build_router(deps: Dependencies) -> APIRouter:
     def get_camera(
         authorization: Annotated[Authorization, Depends(deps.camera(Operation.VIEW))],
     ) -> CameraOut:
-        return camera_out(services, services.cameras.get(authorization.camera_id))
+        return camera_out(
+            services, services.cameras.get(authorization.camera_id), authorization.principal
+        )
 
     @router.patch(
         "/{camera_id}",
@@ -123,7 +129,7 @@ def build_router(deps: Dependencies) -> APIRouter:
             camera = services.cameras.set_masks(
                 authorization.camera_id, masks, authorization.principal.username
             )
-        return camera_out(services, camera)
+        return camera_out(services, camera, authorization.principal)
 
     @router.get(
         "/{camera_id}/snapshot",

@@ -174,7 +174,14 @@ class CameraRangeAccess(GatedAccess):
     ) -> Authorization:
         principal = self._deps.principal(request)
         end_utc = as_utc(end) if end is not None else self._deps.services.clock.now()
-        start_utc = as_utc(start) if start is not None else end_utc - DEFAULT_RANGE
+        if start is not None:
+            start_utc = as_utc(start)
+        else:
+            # Without a start, ask no further back than the caller's grant reaches.
+            earliest = self._deps.services.gate.earliest_start(principal, camera_id, self.operation)
+            start_utc = end_utc - DEFAULT_RANGE
+            if earliest is not None and earliest > start_utc:
+                start_utc = min(earliest, end_utc - timedelta(seconds=1))
         if start_utc >= end_utc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "start must be before end")
         if end_utc - start_utc > MAX_RANGE:

@@ -84,7 +84,10 @@ class CameraPatch(Strict):
 class CameraOut(BaseModel):
     id: int
     name: str
-    source: str = Field(description="The source URL with any password replaced by ***")
+    source: str | None = Field(
+        description="The source URL with any password replaced by ***; null for callers "
+        "without the right to configure the camera"
+    )
     retention_hours: int
     retention_justification: str | None
     enabled: bool
@@ -158,3 +161,48 @@ class StorageOut(BaseModel):
     keep_free_bytes: int = Field(description="Below this, the oldest unheld footage is deleted")
     recording_paused: str | None = Field(description="Why recording is paused, if it is")
     master_key_id: str = Field(description="Fingerprint of the master key in use (not the key)")
+
+
+class UserCreate(Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    role: str = Field(description="admin, manager, operator, viewer or auditor")
+
+
+class UserPatch(Strict):
+    role: str | None = None
+    password: str | None = Field(default=None, min_length=1, max_length=1024)
+    disabled: bool | None = Field(default=None, description="A disabled account cannot log in")
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    role: str
+    disabled: bool
+    created_at: datetime
+
+
+class GrantIn(Strict):
+    # Strict: "1" or true must not quietly become camera 1.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    camera_id: int
+    operations: list[str] = Field(description="live, playback, export, ptz, configure")
+    playback_window_hours: int | None = Field(
+        default=None, description="Playback and export only of footage from the last N hours"
+    )
+
+
+class GrantsIn(Strict):
+    grants: list[GrantIn]
+
+
+class GrantOut(BaseModel):
+    camera_id: int
+    operations: list[str]
+    playback_window_hours: int | None
+
+
+class GrantsOut(BaseModel):
+    grants: list[GrantOut]

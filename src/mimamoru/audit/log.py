@@ -1,17 +1,21 @@
-"""Append-only, hash-chained audit log.
+"""Append-only audit log, chained with a keyed hash.
 
-Each event stores the hash of the one before it and its own hash over its
-content plus that link, so an edited, deleted or truncated-in-the-middle
-record breaks the chain. ``prev_hash`` is unique: two writers (the server and
-a CLI command, or two server nodes) that race for the same predecessor cannot
-fork the chain; the loser retries on the new tail.
+Each event stores the hash of the one before it and its own HMAC-SHA256, under the
+installation's audit key (a secret wrapped by the master key, never stored in clear),
+over its content plus that link. Without the key nobody can edit, insert, delete or
+reorder an entry and recompute the chain to match; truncating the tail is caught by the
+anchors written outside the database (:mod:`mimamoru.audit.anchor`). ``prev_hash`` is
+unique: two writers (the server and a CLI command, or two server nodes) that race for the
+same predecessor cannot fork the chain; the loser retries on the new tail.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,6 +34,7 @@ _MAX_ATTEMPTS = 20
 
 
 def event_hash(
+    key: bytes,
     *,
     prev_hash: str,
     occurred_at: datetime,
@@ -43,7 +48,7 @@ def event_hash(
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -51,12 +56,18 @@ class ChainCheck:
     ok: bool
     events: int
     first_bad_id: int | None = None
+    problem: str | None = None
+    head_id: int | None = None
+    head_hash: str | None = None
 
 
 class AuditLog:
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("the audit key is too short")
         self._database = database
         self._clock = clock
+        self._key = key
 
     def append(
         self,
@@ -82,6 +93,7 @@ class AuditLog:
                         detail=detail_text,
                         prev_hash=prev_hash,
                         hash=event_hash(
+                            self._key,
                             prev_hash=prev_hash,
                             occurred_at=occurred_at,
                             actor=actor,
@@ -97,19 +109,86 @@ class AuditLog:
         raise RuntimeError("could not append to the audit log: the chain tail kept moving")
 
     def verify(self) -> ChainCheck:
-        with self._database.session() as session:
-            events = audit_queries.events_in_order(session)
+        """Walk the whole chain; the first entry that does not check out is named."""
+        count = 0
         expected_prev = GENESIS_HASH
-        for event in events:
-            recomputed = event_hash(
-                prev_hash=event.prev_hash,
-                occurred_at=event.occurred_at,
-                actor=event.actor,
-                action=event.action,
-                camera_id=event.camera_id,
-                detail=event.detail,
-            )
-            if event.prev_hash != expected_prev or recomputed != event.hash:
-                return ChainCheck(ok=False, events=len(events), first_bad_id=event.id)
-            expected_prev = event.hash
-        return ChainCheck(ok=True, events=len(events))
+        previous_id: int | None = None
+        with (
+            self._database.session() as session,
+            closing(audit_queries.stream_events(session)) as events,
+        ):
+            for event in events:
+                count += 1
+                if event.prev_hash != expected_prev:
+                    after = f"entry {previous_id}" if previous_id else "the start"
+                    return ChainCheck(
+                        False,
+                        count,
+                        event.id,
+                        f"entry {event.id} does not follow {after} "
+                        "(an entry was deleted, or the order changed)",
+                    )
+                recomputed = event_hash(
+                    self._key,
+                    prev_hash=event.prev_hash,
+                    occurred_at=event.occurred_at,
+                    actor=event.actor,
+                    action=event.action,
+                    camera_id=event.camera_id,
+                    detail=event.detail,
+                )
+                if not hmac.compare_digest(recomputed, event.hash):
+                    return ChainCheck(
+                        False,
+                        count,
+                        event.id,
+                        f"entry {event.id} does not match its keyed hash "
+                        "(edited, or inserted without the key)",
+                    )
+                expected_prev, previous_id = event.hash, event.id
+        return ChainCheck(True, count, None, None, previous_id, expected_prev)
+
+    def head(self) -> tuple[int, int | None, str]:
+        """(entries, id of the last, its hash): what an anchor records."""
+        with self._database.session() as session:
+            count = audit_queries.count_events(session)
+            tail = audit_queries.last_event(session)
+        if tail is None:
+            return 0, None, GENESIS_HASH
+        return count, tail.id, tail.hash
+
+    def entry_hash(self, event_id: int) -> str | None:
+        with self._database.session() as session:
+            event = audit_queries.event_by_id(session, event_id)
+            return event.hash if event is not None else None
+
+    def rechain(self, actor: str = "system") -> int:
+        """Re-seal every entry under this log's key (after the key was first made).
+
+        Entries written before the audit chain was keyed carry plain SHA-256 hashes, which
+        anyone could recompute; from here on they are sealed like every later entry.
+        """
+        prev = GENESIS_HASH
+        count = 0
+        with self._database.session() as session:
+            events = list(audit_queries.events_in_order(session))
+            for event in events:  # unique prev_hash: clear them first, then re-link in order
+                event.prev_hash = f"rechain-{event.id}"
+                event.hash = f"rechain-h-{event.id}"
+            session.flush()
+            for event in events:
+                event.prev_hash = prev
+                event.hash = event_hash(
+                    self._key,
+                    prev_hash=prev,
+                    occurred_at=event.occurred_at,
+                    actor=event.actor,
+                    action=event.action,
+                    camera_id=event.camera_id,
+                    detail=event.detail,
+                )
+                prev = event.hash
+                count += 1
+        if count:
+            self.append(actor=actor, action="audit.rekeyed", detail={"entries": count})
+        return count

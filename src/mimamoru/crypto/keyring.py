@@ -17,11 +17,19 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 
 from mimamoru.clock import Clock
-from mimamoru.crypto.master import MasterKey, load_master_key, read_key_file, unwrap, wrap
+from mimamoru.crypto.master import (
+    MasterKey,
+    load_master_key,
+    read_key_file,
+    unwrap,
+    unwrap_secret,
+    wrap,
+    wrap_secret,
+)
 from mimamoru.crypto.sealed import KEY_SIZE, DataKey
 from mimamoru.db import keys as key_queries
 from mimamoru.db.engine import Database
-from mimamoru.db.tables import DataKeyRecord, MasterKeyRecord
+from mimamoru.db.tables import DataKeyRecord, MasterKeyRecord, WrappedSecret
 from mimamoru.errors import MasterKeyError, StorageError
 from mimamoru.settings import Settings
 
@@ -114,6 +122,36 @@ class KeyRing:
         with self._lock:
             self._by_id[key.id] = key
         return key
+
+    def secret(self, name: str) -> tuple[bytes, bool]:
+        """A named 32-byte installation secret, made on first use; (secret, made now)."""
+        with self._database.session() as session:
+            row = key_queries.wrapped_secret(session, name)
+            if row is not None:
+                master = self._masters.get(row.master_fingerprint)
+                if master is None:
+                    self._refresh()
+                    master = self._masters.get(row.master_fingerprint)
+                if master is None:
+                    raise MasterKeyError(
+                        f"secret {name!r} is wrapped by master key {row.master_fingerprint}, "
+                        "which is not loaded"
+                    )
+                return unwrap_secret(master, row.wrapped, name), False
+        secret = os.urandom(KEY_SIZE)
+        try:
+            with self._database.session() as session:
+                session.add(
+                    WrappedSecret(
+                        name=name,
+                        wrapped=wrap_secret(self.wrapping, secret, name),
+                        master_fingerprint=self.wrapping.fingerprint,
+                        created_at=self._clock.now(),
+                    )
+                )
+        except IntegrityError:
+            return self.secret(name)  # another process made it first
+        return secret, True
 
     def forget(self, key_ids: Iterable[int]) -> None:
         """Drop destroyed keys from the cache so nothing decrypts with them again."""

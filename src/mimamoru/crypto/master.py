@@ -176,3 +176,24 @@ def unwrap(master: MasterKey, wrapped: bytes, camera_id: int, period_start: date
             f"a data key of camera {camera_id} ({period_start.isoformat()}) does not unwrap "
             f"under master key {master.fingerprint}; the key database may be damaged"
         ) from exc
+
+
+def _secret_context(name: str) -> bytes:
+    return f"mimamoru secret v1|{name}".encode()
+
+
+def wrap_secret(master: MasterKey, secret: bytes, name: str) -> bytes:
+    """Seal a named installation secret (not a data key) under the master key."""
+    nonce = os.urandom(WRAP_NONCE_SIZE)
+    return nonce + AESGCM(master.secret).encrypt(nonce, secret, _secret_context(name))
+
+
+def unwrap_secret(master: MasterKey, wrapped: bytes, name: str) -> bytes:
+    nonce, sealed = wrapped[:WRAP_NONCE_SIZE], wrapped[WRAP_NONCE_SIZE:]
+    try:
+        return AESGCM(master.secret).decrypt(nonce, sealed, _secret_context(name))
+    except InvalidTag as exc:
+        raise MasterKeyError(
+            f"the secret {name!r} does not unwrap under master key {master.fingerprint}; "
+            "the key database may be damaged"
+        ) from exc

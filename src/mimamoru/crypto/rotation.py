@@ -29,7 +29,9 @@ from mimamoru.crypto.master import (
     new_master_key,
     read_key_file,
     unwrap,
+    unwrap_secret,
     wrap,
+    wrap_secret,
     write_key_file,
 )
 from mimamoru.db import keys as key_queries
@@ -92,6 +94,7 @@ def rotate_master_key(
     with database.session() as session:
         total = key_queries.count_wrapped_under(session, current.fingerprint)
     done = _rewrap(database, current, new, batch_size, total, progress)
+    _rewrap_secrets(database, current, new)
 
     with database.session() as session:
         old_row = key_queries.master_key(session, current.fingerprint)
@@ -102,6 +105,7 @@ def rotate_master_key(
     # A server that looked up the preferred key just before the rotation began may have
     # wrapped one new data key under the old master since; now nobody will, so sweep once more.
     done += _rewrap(database, current, new, batch_size, total, progress)
+    _rewrap_secrets(database, current, new)
     logger.info("master key %s retired; %s is active", current.fingerprint, new.fingerprint)
     replaced = _install(settings, staged)
     return RotationResult(current.fingerprint, new.fingerprint, done, resumed, replaced, staged)
@@ -129,6 +133,14 @@ def _rewrap(
             done += len(rows)
         if progress is not None:
             progress(done, max(total, done))
+
+
+def _rewrap_secrets(database: Database, current: MasterKey, new: MasterKey) -> None:
+    with database.session() as session:
+        for row in key_queries.secrets_wrapped_under(session, current.fingerprint):
+            secret = unwrap_secret(current, row.wrapped, row.name)
+            row.wrapped = wrap_secret(new, secret, row.name)
+            row.master_fingerprint = new.fingerprint
 
 
 def _staged_key(staged: Path, pending: str | None) -> MasterKey:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import ScalarResult, func, select
 from sqlalchemy.orm import Session
 
 from mimamoru.db.tables import AuditEvent
@@ -22,3 +22,21 @@ def add_event(session: Session, event: AuditEvent) -> AuditEvent:
 
 def events_in_order(session: Session) -> Sequence[AuditEvent]:
     return session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+
+
+def stream_events(session: Session) -> ScalarResult[AuditEvent]:
+    """Every event in id order, fetched in pages so a long log does not fill memory.
+
+    Close the result when stopping early: on PostgreSQL it holds a server-side cursor.
+    """
+    return session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    )
+
+
+def count_events(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def event_by_id(session: Session, event_id: int) -> AuditEvent | None:
+    return session.get(AuditEvent, event_id)

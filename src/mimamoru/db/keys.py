@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from mimamoru.db.tables import DataKeyRecord, MasterKeyRecord, Segment
+from mimamoru.db.tables import DataKeyRecord, MasterKeyRecord, Segment, WrappedSecret
 
 
 def master_keys(session: Session) -> Sequence[MasterKeyRecord]:
@@ -98,3 +98,13 @@ def destroy_keys(session: Session, key_ids: Sequence[int], now: datetime) -> int
         .values(wrapped=None, master_fingerprint=None, destroyed_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def wrapped_secret(session: Session, name: str) -> WrappedSecret | None:
+    return session.get(WrappedSecret, name)
+
+
+def secrets_wrapped_under(session: Session, fingerprint: str) -> Sequence[WrappedSecret]:
+    return session.scalars(
+        select(WrappedSecret).where(WrappedSecret.master_fingerprint == fingerprint)
+    ).all()

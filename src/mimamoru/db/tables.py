@@ -93,6 +93,17 @@ class MasterKeyRecord(Base):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class WrappedSecret(Base):
+    """A named installation secret (the audit chain's HMAC key), wrapped by the master key."""
+
+    __tablename__ = "wrapped_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    master_fingerprint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DataKeyRecord(Base):
     """One data key per camera per period, wrapped by the master key.
 
@@ -176,6 +187,21 @@ class DeletionRecord(Base):
     bytes: Mapped[int] = mapped_column(BigInteger)
     keys_destroyed: Mapped[int] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Grant(Base):
+    """What one user may do with one camera; no row means nothing (deny by default)."""
+
+    __tablename__ = "grants"
+    __table_args__ = (UniqueConstraint("user_id", "camera_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), index=True)
+    operations: Mapped[str] = mapped_column(String(100))  # comma-separated, sorted
+    playback_window_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -55,3 +56,27 @@ def delete_login_session(session: Session, token_hash: str) -> None:
 def delete_expired_login_sessions(session: Session, now: datetime) -> int:
     result = session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.id)).all()
+
+
+def user_for_update(session: Session, user_id: int) -> User | None:
+    """The user row, locked where the database can lock rows (two admins demoting at once)."""
+    return session.scalar(select(User).where(User.id == user_id).with_for_update())
+
+
+def count_enabled_admins(session: Session) -> int:
+    """Enabled admins, their rows locked (PostgreSQL) so two demotions cannot both pass."""
+    rows = session.scalars(
+        select(User.id)
+        .where(User.role == "admin", User.disabled.is_(False))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    return len(rows)
+
+
+def delete_login_sessions_of(session: Session, user_id: int) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user_id))
