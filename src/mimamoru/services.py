@@ -17,6 +17,7 @@ from mimamoru.access.accounts import AccountService
 from mimamoru.access.gate import AccessGate
 from mimamoru.access.grants import GrantService
 from mimamoru.access.sessions import SessionManager
+from mimamoru.access.throttle import LoginThrottle
 from mimamoru.audit.anchor import Anchoring
 from mimamoru.audit.log import AuditLog
 from mimamoru.cameras import CameraService
@@ -107,7 +108,11 @@ class Services:
             database=database,
             audit=audit,
             sessions=SessionManager(
-                database, clock, audit, timedelta(hours=settings.sessions.lifetime_hours)
+                database,
+                clock,
+                audit,
+                timedelta(hours=settings.sessions.lifetime_hours),
+                LoginThrottle(database, clock, settings.sessions),
             ),
             gate=AccessGate(database, audit, clock),
             grants=GrantService(database, clock, audit),

@@ -92,6 +92,18 @@ class RecordingSettings(Section):
 
 class SessionSettings(Section):
     lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    account_free_failures: int = Field(
+        default=5, ge=1, le=100, description="Failed logins per account before delays start"
+    )
+    address_free_failures: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Failed logins per source address before delays start (shared offices)",
+    )
+    max_lockout_seconds: int = Field(
+        default=900, ge=1, le=86_400, description="The longest a lockout lasts"
+    )
 
 
 class KeySettings(Section):

@@ -11,7 +11,8 @@ from mimamoru.access.passwords import (
     verify_password,
 )
 from mimamoru.access.roles import Operation, Role
-from mimamoru.access.sessions import Principal, SessionManager
+from mimamoru.access.sessions import LoginLocked, Principal, SessionManager
+from mimamoru.access.throttle import LoginThrottle
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import ManualClock
 from mimamoru.db import audit as audit_queries
@@ -20,6 +21,7 @@ from mimamoru.db import users as user_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.migrate import migrate
 from mimamoru.errors import NotFoundError, ValidationFailedError
+from mimamoru.settings import SessionSettings
 
 T0 = datetime(2026, 11, 28, tzinfo=UTC)
 
@@ -75,7 +77,13 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
 
 def test_sessions_expire_and_log_out(setup) -> None:  # type: ignore[no-untyped-def]
     database, clock, audit, _camera = setup
-    manager = SessionManager(database, clock, audit, timedelta(hours=1))
+    manager = SessionManager(
+        database,
+        clock,
+        audit,
+        timedelta(hours=1),
+        LoginThrottle(database, clock, SessionSettings()),
+    )
     assert manager.login("alice", "wrong-password", client="t") is None
     issued = manager.login("alice", "alice-password-1", client="t")
     assert issued is not None
@@ -137,3 +145,51 @@ def test_grants_open_operations_and_windows(setup) -> None:  # type: ignore[no-u
     assert gate.visible_camera_ids(viewer, [camera_id, 999]) == [camera_id]
     grants.replace(viewer_id, [], "alice")
     assert not gate.may(viewer, camera_id, Operation.VIEW)
+
+
+def test_brute_force_is_throttled_locked_and_audited(setup) -> None:  # type: ignore[no-untyped-def]
+    database, clock, audit, _camera_id = setup
+    with database.session() as session:
+        user_queries.add_user(
+            session,
+            username="bruno",
+            password_hash=hash_password("bruno-password-1"),
+            role="viewer",
+            now=T0,
+        )
+    manager = SessionManager(
+        database,
+        clock,
+        audit,
+        timedelta(hours=1),
+        LoginThrottle(database, clock, SessionSettings()),
+    )
+    refused = failed = 0
+    for _ in range(50):
+        try:
+            assert manager.login("bruno", "guess", client="203.0.113.9") is None
+            failed += 1
+        except LoginLocked:
+            refused += 1
+        clock.advance(0.5)
+    assert failed >= 5 and refused > 0, "locked after the free failures"
+    with pytest.raises(LoginLocked) as locked:
+        manager.login("bruno", "bruno-password-1", client="198.51.100.7")
+    assert locked.value.retry_after >= 1, "the right password still waits out the lock"
+    clock.advance(locked.value.retry_after + 1)
+    assert manager.login("bruno", "bruno-password-1", client="198.51.100.7") is not None
+    assert manager.login("bruno", "guess", client="198.51.100.7") is None, "counter was reset"
+    # An unknown name is locked the same way: the lock tells nothing about who exists.
+    for _ in range(6):
+        try:
+            manager.login("nobody-here", "guess", client="192.0.2.1")
+        except LoginLocked:
+            break
+    else:
+        raise AssertionError("an unknown name was never locked")
+    with database.session() as session:
+        actions = [event.action for event in audit_queries.events_in_order(session)]
+    assert actions.count("auth.login_failed") >= 5
+    assert "auth.login_refused_locked" in actions
+    manager.unlock("nobody-here", actor="alice")
+    assert manager.login("nobody-here", "guess", client="192.0.2.2") is None

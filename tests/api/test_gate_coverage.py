@@ -34,6 +34,7 @@ NOT_CAMERA_DATA = {
     "/api/v1/users": "admin-only; accounts, no footage",
     "/api/v1/users/{user_id}": "admin-only; one account, no footage",
     "/api/v1/users/{user_id}/grants": "admin-only; which cameras a user may use, no footage",
+    "/api/v1/users/{user_id}/unlock": "admin-only; clears a login lock, no footage",
     "/api/v1/openapi.json": "API description",
     "/": "redirect",
     "/login": "page shell without data",

@@ -240,3 +240,25 @@ def test_grant_changes_are_audited_with_before_and_after(
         details = [event.detail for event in events]
     assert len(details) == 2
     assert '"after": []' in details[1] and '"live"' in details[1]
+
+
+def test_repeated_failures_answer_429_until_an_admin_unlocks(
+    server: RunningServer, admin_client: httpx.Client
+) -> None:
+    user_id = add_user(admin_client, "lockme")
+    statuses = []
+    with server.client() as client:
+        for _ in range(8):
+            response = client.post(
+                "/api/v1/auth/login", json={"username": "lockme", "password": "wrong-password"}
+            )
+            statuses.append(response.status_code)
+        assert statuses[:5] == [401] * 5 and 429 in statuses[5:]
+        locked = client.post(
+            "/api/v1/auth/login", json={"username": "lockme", "password": PASSWORD}
+        )
+        assert locked.status_code == 429 and int(locked.headers["retry-after"]) >= 1
+        assert "too many failed logins" in locked.json()["detail"]
+        assert admin_client.post(f"/api/v1/users/{user_id}/unlock").status_code == 200
+        again = client.post("/api/v1/auth/login", json={"username": "lockme", "password": PASSWORD})
+        assert again.status_code == 200

@@ -137,6 +137,8 @@ class AccountService:
             if "password" in change or disabled:
                 user_queries.delete_login_sessions_of(session, user_id)
             after = _account(row)
+            if before.role is Role.ADMIN and not stays_admin:
+                self._still_an_admin(session, before)
         if change:
             self._audit.append(
                 actor=actor, action="user.update", detail={"user": after.username, **change}
@@ -153,11 +155,28 @@ class AccountService:
             if account.role is Role.ADMIN and not account.disabled:
                 self._keep_an_admin(admins, account)
             session.delete(row)
+            if account.role is Role.ADMIN:
+                self._still_an_admin(session, account)
         self._audit.append(
             actor=actor,
             action="user.delete",
             detail={"user": account.username, "role": account.role.value},
         )
+
+    @staticmethod
+    def _still_an_admin(session: Any, leaving: Account) -> None:
+        """Checked again after the write, inside its transaction.
+
+        SQLite has no row locks, and its reads before the first write are not yet part of
+        the transaction: a demotion racing another would pass the first check. After our
+        own write we hold the write lock, so this count sees every committed change.
+        """
+        session.flush()
+        if user_queries.count_enabled_admins(session) == 0:
+            raise LastAdminError(
+                f"{leaving.username!r} is the last enabled administrator; make another "
+                "administrator first"
+            )
 
     @staticmethod
     def _keep_an_admin(enabled_admins: int, leaving: Account) -> None:

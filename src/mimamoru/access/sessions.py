@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mimamoru.access.passwords import verify_password
 from mimamoru.access.roles import Role
+from mimamoru.access.throttle import LoginThrottle
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import users as user_queries
 from mimamoru.db.engine import Database
+from mimamoru.errors import MimamoruError
 
 logger = logging.getLogger(__name__)
 
@@ -39,17 +42,43 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+class LoginLocked(MimamoruError):
+    """Too many failed logins for this account name or from this address, for now."""
+
+    def __init__(self, until: datetime, now: datetime) -> None:
+        self.retry_after = max(1, math.ceil((until - now).total_seconds()))
+        super().__init__(f"too many failed logins; try again in {self.retry_after} s")
+
+
 class SessionManager:
     def __init__(
-        self, database: Database, clock: Clock, audit: AuditLog, lifetime: timedelta
+        self,
+        database: Database,
+        clock: Clock,
+        audit: AuditLog,
+        lifetime: timedelta,
+        throttle: LoginThrottle,
     ) -> None:
         self._database = database
         self._clock = clock
         self._audit = audit
         self._lifetime = lifetime
+        self.throttle = throttle
 
     def login(self, username: str, password: str, *, client: str) -> IssuedSession | None:
-        """Issue a session, or ``None`` when the credentials are wrong (either part)."""
+        """Issue a session, or ``None`` when the credentials are wrong (either part).
+
+        Raises :class:`LoginLocked` while the account name or the address is locked after
+        repeated failures, whatever the password.
+        """
+        locked = self.throttle.locked_until(username, client)
+        if locked is not None:
+            self._audit.append(
+                actor=username[:64],
+                action="auth.login_refused_locked",
+                detail={"client": client, "until": locked.isoformat()},
+            )
+            raise LoginLocked(locked, self._clock.now())
         with self._database.session() as session:
             user = user_queries.user_by_name(session, username)
             password_hash = user.password_hash if user is not None and not user.disabled else None
@@ -70,12 +99,18 @@ class SessionManager:
                 )
                 principal = Principal(user.id, user.username, Role(user.role))
         if failed:
-            self._audit.append(
-                actor=username[:64], action="auth.login_failed", detail={"client": client}
-            )
+            until = self.throttle.failed(username, client)
+            detail = {"client": client} | ({"locked_until": until.isoformat()} if until else {})
+            self._audit.append(actor=username[:64], action="auth.login_failed", detail=detail)
             return None
+        self.throttle.succeeded(username, client)
         self._audit.append(actor=principal.username, action="auth.login", detail={"client": client})
         return IssuedSession(token=token, principal=principal, lifetime=self._lifetime)
+
+    def unlock(self, username: str, *, actor: str) -> None:
+        """An administrator lifts the account's lock after repeated failed logins."""
+        self.throttle.unlock(username)
+        self._audit.append(actor=actor, action="user.unlock", detail={"user": username})
 
     def resolve(self, token: str) -> Principal | None:
         if not token or len(token) > 256:

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
+from mimamoru.access.sessions import LoginLocked
 from mimamoru.api.deps import SESSION_COOKIE, Caller, Dependencies
 from mimamoru.api.schemas import ErrorOut, LoginRequest, LoginResponse, Me
 
@@ -14,12 +15,22 @@ def build_router(deps: Dependencies) -> APIRouter:
     @router.post(
         "/login",
         response_model=LoginResponse,
-        responses={401: {"model": ErrorOut, "description": "Wrong user name or password"}},
+        responses={
+            401: {"model": ErrorOut, "description": "Wrong user name or password"},
+            429: {"model": ErrorOut, "description": "Locked after repeated failures"},
+        },
         summary="Log in; sets the session cookie and returns a bearer token",
     )
     def login(body: LoginRequest, request: Request, response: Response) -> LoginResponse:
         client = request.client.host if request.client else "unknown"
-        issued = deps.services.sessions.login(body.username, body.password, client=client)
+        try:
+            issued = deps.services.sessions.login(body.username, body.password, client=client)
+        except LoginLocked as exc:
+            raise HTTPException(
+                status.HTTP_429_TOO_MANY_REQUESTS,
+                str(exc),
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from exc
         if issued is None:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong user name or password")
         max_age = int(issued.lifetime.total_seconds())

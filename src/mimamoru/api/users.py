@@ -113,6 +113,19 @@ def build_router(deps: Dependencies) -> APIRouter:
             raise _refused(exc) from exc
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
+    @router.post(
+        "/{user_id}/unlock",
+        response_model=UserOut,
+        summary="Clear the account's lock after repeated failed logins",
+    )
+    def unlock_user(user_id: UserId, admin: Admin) -> UserOut:
+        try:
+            account = accounts.get(user_id)
+        except MimamoruError as exc:
+            raise _refused(exc) from exc
+        deps.services.sessions.unlock(account.username, actor=admin.username)
+        return user_out(account)
+
     @router.get("/{user_id}/grants", response_model=GrantsOut, summary="The user's grants")
     def get_grants(user_id: UserId, _admin: Admin) -> GrantsOut:
         try:

@@ -55,8 +55,12 @@ def write_anchor(audit: AuditLog, path: Path, clock: Clock) -> Anchor:
 def read_anchors(path: Path) -> list[Anchor]:
     if not path.exists():
         return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AnchorError(f"{path}: cannot read the anchor file: {exc}") from exc
     anchors = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

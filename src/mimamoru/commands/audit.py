@@ -34,13 +34,15 @@ def audit_verify(data_dir: Path) -> None:
     services = Services.build(settings)
     started = time.monotonic()
     try:
-        chain = services.audit.verify()
-        if not chain.ok:
-            raise AuditBroken(f"audit chain broken: {chain.problem}")
+        # Anchors first: one the server writes while the chain is walked must not look
+        # like a cut-off tail.
         try:
             anchors = read_anchors(settings.audit_anchor_path)
         except AnchorError as exc:
             raise AuditBroken(f"audit anchors unreadable: {exc}") from exc
+        chain = services.audit.verify()
+        if not chain.ok:
+            raise AuditBroken(f"audit chain broken: {chain.problem}")
         problem = check_anchors(services.audit, chain, anchors)
         if problem is not None:
             raise AuditBroken(f"audit chain broken: {problem}")

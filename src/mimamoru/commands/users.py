@@ -101,3 +101,19 @@ def user_grant(
         services.close()
     names = ",".join(sorted(op.value for op in grant.operations))
     click.echo(f"{username} may now {names} on camera {camera_id}")
+
+
+@user.command(name="unlock")
+@DATA_DIR_OPTION
+@click.option("--username", required=True)
+@operator_errors
+def user_unlock(data_dir: Path, username: str) -> None:
+    """Lift an account's lock after repeated failed logins."""
+    configure_logging("WARNING")
+    services = Services.build(settings_for(data_dir))
+    try:
+        account = services.accounts.by_name(username)
+        services.sessions.unlock(account.username, actor=ACTOR)
+    finally:
+        services.close()
+    click.echo(f"{username} may log in again")
