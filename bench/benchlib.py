@@ -5,6 +5,7 @@ from __future__ import annotations
 import resource
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
@@ -41,3 +42,14 @@ def make_h264_input(
         output.mux(stream.encode(None))
     source.close()
     return frames
+
+
+def rounded(values: dict[str, Any]) -> dict[str, Any]:
+    """Figures for the final JSON line: 4 decimals below 10, 1 above."""
+
+    def one(value: Any) -> Any:
+        if isinstance(value, float):
+            return round(value, 4) if abs(value) < 10 else round(value, 1)
+        return value
+
+    return {key: one(value) for key, value in values.items()}

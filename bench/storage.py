@@ -91,7 +91,7 @@ import httpx
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, insert, select, update
 
-from benchlib import cpu_self, make_h264_input
+from benchlib import cpu_self, make_h264_input, rounded
 from masked_recording import masks
 from mimamoru.clock import ManualClock, SystemClock
 from mimamoru.crypto.keyring import MemoryKeys
@@ -778,15 +778,6 @@ def sweep_benchmark(workdir: Path, scale: Scale) -> dict[str, Any]:
 
 
 # -- main -------------------------------------------------------------------------------
-
-
-def rounded(values: dict[str, Any]) -> dict[str, Any]:
-    def one(value: Any) -> Any:
-        if isinstance(value, float):
-            return round(value, 4) if abs(value) < 10 else round(value, 1)
-        return value
-
-    return {key: one(value) for key, value in values.items()}
 
 
 def main() -> None:

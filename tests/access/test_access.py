@@ -1,3 +1,4 @@
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,11 +13,12 @@ from mimamoru.access.passwords import (
 )
 from mimamoru.access.roles import Operation, Role
 from mimamoru.access.sessions import LoginLocked, Principal, SessionManager
-from mimamoru.access.throttle import LoginThrottle
+from mimamoru.access.throttle import LoginThrottle, account_key
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import ManualClock
 from mimamoru.db import audit as audit_queries
 from mimamoru.db import cameras as camera_queries
+from mimamoru.db import throttle as throttle_queries
 from mimamoru.db import users as user_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.migrate import migrate
@@ -193,3 +195,22 @@ def test_brute_force_is_throttled_locked_and_audited(setup) -> None:  # type: ig
     assert "auth.login_refused_locked" in actions
     manager.unlock("nobody-here", actor="alice")
     assert manager.login("nobody-here", "guess", client="192.0.2.2") is None
+
+
+def test_parallel_failures_all_count(setup) -> None:  # type: ignore[no-untyped-def]
+    database, clock, _audit, _camera_id = setup
+    throttle = LoginThrottle(
+        database, clock, SessionSettings(account_free_failures=100, address_free_failures=100)
+    )
+
+    def fail(number: int) -> None:
+        throttle.failed("target", f"10.0.0.{number}")
+
+    threads = [threading.Thread(target=fail, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with database.session() as session:
+        row = throttle_queries.entry(session, account_key("target"))
+        assert row is not None and row.failures == 20

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from mimamoru.access.grants import WINDOWED, record_of
 from mimamoru.access.roles import Operation, Role
 from mimamoru.access.sessions import Principal
@@ -64,10 +66,22 @@ class AccessGate:
         if principal.role is Role.ADMIN:
             return True
         with self._database.session() as session:
-            row = grant_queries.grant_for(session, principal.user_id, camera_id)
-            grant = record_of(row) if row is not None else None
-        if grant is None:
+            return self._granted(session, principal, camera_id, operation, time_range)
+
+    def _granted(
+        self,
+        session: Session,
+        principal: Principal,
+        camera_id: int,
+        operation: Operation,
+        time_range: tuple[datetime, datetime] | None,
+    ) -> bool:
+        if principal.role is Role.ADMIN:
+            return True
+        row = grant_queries.grant_for(session, principal.user_id, camera_id)
+        if row is None:
             return False
+        grant = record_of(row)
         if operation is Operation.VIEW:
             return True
         if operation not in grant.operations:
@@ -98,10 +112,12 @@ class AccessGate:
         time_range: tuple[datetime, datetime] | None = None,
         detail: dict[str, Any] | None = None,
     ) -> Authorization:
-        with self._database.session() as session:
+        with self._database.session() as session:  # one transaction for camera and grant
             camera = camera_queries.camera_by_id(session, camera_id)
             camera_name = camera.name if camera is not None else ""
-        allowed = camera is not None and self.may(principal, camera_id, operation, time_range)
+            allowed = camera is not None and self._granted(
+                session, principal, camera_id, operation, time_range
+            )
         record: dict[str, Any] = dict(detail or {})
         if time_range is not None:
             record["start"] = time_range[0].isoformat()

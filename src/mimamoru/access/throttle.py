@@ -53,9 +53,7 @@ class LoginThrottle:
                 (account_key(username), self._settings.account_free_failures),
                 (address_key(client), self._settings.address_free_failures),
             ):
-                row = throttle_queries.entry_for_update(session, key, now)
-                row.failures += 1
-                row.last_failure_at = now
+                row = throttle_queries.count_failure(session, key, now)
                 if row.failures >= free:
                     exponent = min(row.failures - free, 30)
                     seconds = min(2**exponent, self._settings.max_lockout_seconds)

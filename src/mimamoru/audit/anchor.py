@@ -53,9 +53,9 @@ def write_anchor(audit: AuditLog, path: Path, clock: Clock) -> Anchor:
 
 
 def read_anchors(path: Path) -> list[Anchor]:
-    if not path.exists():
-        return []
     try:
+        if not path.exists():
+            return []
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise AnchorError(f"{path}: cannot read the anchor file: {exc}") from exc

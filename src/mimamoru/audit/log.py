@@ -11,7 +11,6 @@ same predecessor cannot fork the chain; the loser retries on the new tail.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
@@ -30,6 +29,8 @@ from mimamoru.db.tables import AuditEvent
 logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
+# Built once: json.dumps with options makes a new encoder per call, a third of the hash cost.
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _MAX_ATTEMPTS = 20
 
 
@@ -43,12 +44,10 @@ def event_hash(
     camera_id: int | None,
     detail: str,
 ) -> str:
-    canonical = json.dumps(
-        [prev_hash, occurred_at.isoformat(), actor, action, camera_id, detail],
-        ensure_ascii=False,
-        separators=(",", ":"),
+    canonical = _CANONICAL.encode(
+        [prev_hash, occurred_at.isoformat(), actor, action, camera_id, detail]
     )
-    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, canonical.encode("utf-8"), "sha256").hex()
 
 
 @dataclass(frozen=True)
@@ -117,35 +116,35 @@ class AuditLog:
             self._database.session() as session,
             closing(audit_queries.stream_events(session)) as events,
         ):
-            for event in events:
+            for event_id, occurred_at, actor, action, camera_id, detail, prev, stored in events:
                 count += 1
-                if event.prev_hash != expected_prev:
+                if prev != expected_prev:
                     after = f"entry {previous_id}" if previous_id else "the start"
                     return ChainCheck(
                         False,
                         count,
-                        event.id,
-                        f"entry {event.id} does not follow {after} "
+                        event_id,
+                        f"entry {event_id} does not follow {after} "
                         "(an entry was deleted, or the order changed)",
                     )
                 recomputed = event_hash(
                     self._key,
-                    prev_hash=event.prev_hash,
-                    occurred_at=event.occurred_at,
-                    actor=event.actor,
-                    action=event.action,
-                    camera_id=event.camera_id,
-                    detail=event.detail,
+                    prev_hash=prev,
+                    occurred_at=occurred_at,
+                    actor=actor,
+                    action=action,
+                    camera_id=camera_id,
+                    detail=detail,
                 )
-                if not hmac.compare_digest(recomputed, event.hash):
+                if not hmac.compare_digest(recomputed, stored):
                     return ChainCheck(
                         False,
                         count,
-                        event.id,
-                        f"entry {event.id} does not match its keyed hash "
+                        event_id,
+                        f"entry {event_id} does not match its keyed hash "
                         "(edited, or inserted without the key)",
                     )
-                expected_prev, previous_id = event.hash, event.id
+                expected_prev, previous_id = stored, event_id
         return ChainCheck(True, count, None, None, previous_id, expected_prev)
 
     def head(self) -> tuple[int, int | None, str]:

@@ -51,9 +51,9 @@ def make_engine(url: str) -> Engine:
         # psycopg 3 is the driver we ship; SQLAlchemy's bare default is psycopg2.
         parsed = parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":
-        engine = create_engine(
-            parsed, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
-        )
+        # No pre-ping: a local file has no connection to lose, and the ping costs a round
+        # trip through the driver on every checkout (every gated request makes several).
+        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _tune_sqlite)
     else:
         engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
