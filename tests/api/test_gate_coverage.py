@@ -35,6 +35,7 @@ NOT_CAMERA_DATA = {
     "/api/v1/users/{user_id}": "admin-only; one account, no footage",
     "/api/v1/users/{user_id}/grants": "admin-only; which cameras a user may use, no footage",
     "/api/v1/users/{user_id}/unlock": "admin-only; clears a login lock, no footage",
+    "/api/v1/audit": "auditors and admins; the log of who saw what (each read audited), no footage",
     "/api/v1/openapi.json": "API description",
     "/": "redirect",
     "/login": "page shell without data",

@@ -95,6 +95,15 @@ class Dependencies:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "administrator rights required")
         return principal
 
+    def auditor(self, request: Request) -> Principal:
+        """Auditors and administrators: the only ones who read the audit log."""
+        principal = self.principal(request)
+        if principal.role not in (Role.ADMIN, Role.AUDITOR):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "auditor or administrator rights required"
+            )
+        return principal
+
     def camera(self, operation: Operation) -> CameraAccess:
         return CameraAccess(self, operation)
 

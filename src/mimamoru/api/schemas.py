@@ -206,3 +206,12 @@ class GrantOut(BaseModel):
 
 class GrantsOut(BaseModel):
     grants: list[GrantOut]
+
+
+class AuditEventOut(BaseModel):
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    camera_id: int | None
+    detail: dict[str, Any]

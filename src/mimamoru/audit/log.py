@@ -51,6 +51,16 @@ def event_hash(
 
 
 @dataclass(frozen=True)
+class AuditRecord:
+    id: int
+    occurred_at: datetime
+    actor: str
+    action: str
+    camera_id: int | None
+    detail: str  # JSON
+
+
+@dataclass(frozen=True)
 class ChainCheck:
     ok: bool
     events: int
@@ -146,6 +156,35 @@ class AuditLog:
                     )
                 expected_prev, previous_id = stored, event_id
         return ChainCheck(True, count, None, None, previous_id, expected_prev)
+
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        camera_id: int | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before_id: int | None = None,
+        limit: int = 100,
+    ) -> list[AuditRecord]:
+        with self._database.session() as session:
+            rows = audit_queries.events_filtered(
+                session,
+                actor=actor,
+                camera_id=camera_id,
+                action=action,
+                since=since,
+                until=until,
+                before_id=before_id,
+                limit=limit,
+            )
+            return [
+                AuditRecord(
+                    row.id, row.occurred_at, row.actor, row.action, row.camera_id, row.detail
+                )
+                for row in rows
+            ]
 
     def head(self) -> tuple[int, int | None, str]:
         """(entries, id of the last, its hash): what an anchor records."""

@@ -53,3 +53,35 @@ def count_events(session: Session) -> int:
 
 def event_by_id(session: Session, event_id: int) -> AuditEvent | None:
     return session.get(AuditEvent, event_id)
+
+
+def events_filtered(
+    session: Session,
+    *,
+    actor: str | None,
+    camera_id: int | None,
+    action: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    before_id: int | None,
+    limit: int,
+) -> Sequence[AuditEvent]:
+    """Newest first; ``action`` matches exactly or, ending in ``.``, as a prefix."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if actor is not None:
+        query = query.where(AuditEvent.actor == actor)
+    if camera_id is not None:
+        query = query.where(AuditEvent.camera_id == camera_id)
+    if action is not None:
+        query = query.where(
+            AuditEvent.action.startswith(action, autoescape=True)
+            if action.endswith(".")
+            else AuditEvent.action == action
+        )
+    if since is not None:
+        query = query.where(AuditEvent.occurred_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.occurred_at < until)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return session.scalars(query).all()
