@@ -116,6 +116,11 @@ def init_installation(
         )
     validate_username(admin_user)
     password = read_password_file(admin_password_file) if admin_password_file else None
+    if password is not None:
+        try:
+            check_password_policy(password, admin_user)
+        except MimamoruError as exc:
+            raise MimamoruError(f"password file {admin_password_file}: {exc}") from exc
     created_dir = not data_dir.exists()
     try:
         data_dir.mkdir(parents=True, exist_ok=True)

@@ -181,6 +181,13 @@ def test_disabling_or_a_new_password_ends_sessions(
     [
         ({"username": "u1", "password": "short", "role": "viewer"}, 422, "too short"),
         ({"username": "u2", "password": PASSWORD, "role": "superuser"}, 422, "unknown role"),
+        ({"username": "u3", "password": "Password1234", "role": "viewer"}, 422, "commonly used"),
+        ({"username": "u4", "password": "abababababab", "role": "viewer"}, 422, "repetitive"),
+        (
+            {"username": "kenji", "password": "kenji-at-the-gate", "role": "viewer"},
+            422,
+            "must not contain the user name",
+        ),
         ({"username": "bad name", "password": PASSWORD, "role": "viewer"}, 422, "user name"),
         ({"username": "admin", "password": PASSWORD, "role": "viewer"}, 422, "already exists"),
     ],

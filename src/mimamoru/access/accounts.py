@@ -86,7 +86,7 @@ class AccountService:
             validate_username(username)
         except MimamoruError as exc:
             raise ValidationFailedError(str(exc)) from exc
-        check_password_policy(password)
+        check_password_policy(password, username)
         with self._database.session() as session:
             if user_queries.user_by_name(session, username) is not None:
                 raise ValidationFailedError(f"a user named {username!r} already exists")
@@ -112,8 +112,6 @@ class AccountService:
         password: str | None = None,
         disabled: bool | None = None,
     ) -> Account:
-        if password is not None:
-            check_password_policy(password)
         with self._database.session() as session:
             # Admin rows first, always in the same order: two admins demoting each other at
             # once wait for one another instead of deadlocking.
@@ -122,6 +120,8 @@ class AccountService:
             if row is None:
                 raise NotFoundError(f"user {user_id} not found")
             before = _account(row)
+            if password is not None:
+                check_password_policy(password, before.username)
             stays_admin = (role or before.role) is Role.ADMIN and not (
                 disabled if disabled is not None else before.disabled
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -41,10 +42,28 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def check_password_policy(password: str) -> None:
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    text = resources.files("mimamoru.access").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def check_password_policy(password: str, username: str | None = None) -> None:
+    """Length, no surrounding whitespace, not a known common password, not built on the name."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailedError(
             f"password too short: at least {MIN_PASSWORD_LENGTH} characters are required"
         )
     if password.strip() != password:
         raise ValidationFailedError("password must not start or end with whitespace")
+    lowered = password.lower()
+    if len(set(lowered)) <= 2:
+        raise ValidationFailedError("password is too repetitive: use more different characters")
+    if lowered in _common_passwords():
+        raise ValidationFailedError(
+            "password is in a list of commonly used passwords; choose another"
+        )
+    if username and len(username) >= 3 and username.lower() in lowered:
+        raise ValidationFailedError("password must not contain the user name")
