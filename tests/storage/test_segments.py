@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mimamoru.crypto.sealed import HEADER_SIZE, TAG_SIZE
+from mimamoru.crypto.sealed import HEADER_SIZE, TAG_SIZE, DataKey
+from mimamoru.errors import MasterKeyError
 from mimamoru.services import Services
 from mimamoru.storage.index import SegmentRecord
 from mimamoru.storage.playback import SegmentUnavailable, open_verified
+from mimamoru.storage.reconcile import reconcile_store
 from mimamoru.storage.verify import CORRUPT, verify_store
 from tests.conftest import Installation
 from tests.support.footage import write_segment
@@ -77,3 +79,29 @@ def test_a_truncated_segment_is_rejected(services: Services, cut: int) -> None:
 def test_index_paths_cannot_leave_the_store(services: Services, path: str) -> None:
     with pytest.raises(ValueError, match="escapes the store"):
         services.store.path_of(path)
+
+
+class UnloadableKeys:
+    """A key source whose master key cannot be loaded right now (the edge being faked)."""
+
+    def key_for(self, camera_id: int, when: datetime) -> DataKey:
+        raise MasterKeyError("master key 0123456789abcdef is not loaded")
+
+    def key_by_id(self, key_id: int) -> DataKey:
+        raise MasterKeyError("master key 0123456789abcdef is not loaded")
+
+
+def test_an_unloadable_key_neither_deletes_nor_condemns_footage(services: Services) -> None:
+    indexed, _ = pair(services)
+    orphan = services.store.create(1, T0 + timedelta(minutes=5))
+    orphan.write(bytes(1000))
+    orphan.commit()
+    services.store.keys = UnloadableKeys()
+
+    report = reconcile_store(services.database, services.store, services.clock)
+    assert (report.kept_orphans, report.removed_orphans) == (1, 0)
+    assert orphan.final_path.exists(), "an unverifiable file is kept, not deleted"
+    with pytest.raises(SegmentUnavailable) as refused:
+        open_verified(services.store, services.segments, indexed)
+    assert refused.value.http_status == 503
+    assert services.segments.get(indexed.id).status == "ok"  # type: ignore[union-attr]

@@ -55,6 +55,7 @@ def build_router(deps: Dependencies) -> APIRouter:
             410: {"model": ErrorOut, "description": "The file is gone (marked lost)"},
             416: {"model": ErrorOut},
             500: {"model": ErrorOut, "description": "The file failed its integrity check"},
+            503: {"model": ErrorOut, "description": "Its key cannot be loaded right now"},
         },
         summary="One recorded segment as playable MP4, decrypted on the fly; Range supported",
         description=(

@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from mimamoru.crypto.keyring import KeyDestroyed
 from mimamoru.crypto.sealed import SealedFileError, SealedReader
 from mimamoru.errors import MimamoruError
 from mimamoru.storage.index import SegmentIndex, SegmentRecord
@@ -83,10 +84,17 @@ def open_verified(store: SegmentStore, index: SegmentIndex, record: SegmentRecor
         index.set_status(record.id, LOST)
         logger.error("recording %s: file %s is missing; marked lost", record.id, record.path)
         raise SegmentUnavailable(f"recording {record.id} is no longer on disk", 410) from exc
-    except (SealedFileError, MimamoruError) as exc:
+    except (SealedFileError, KeyDestroyed) as exc:
         index.set_status(record.id, CORRUPT)
         logger.error("recording %s: %s; marked corrupt, not served", record.id, exc)
         raise SegmentUnavailable(
             f"recording {record.id} failed its integrity check and is not served", 500
+        ) from exc
+    except MimamoruError as exc:
+        # The master key that wraps this segment's key is not loaded (a rotation this process
+        # could not follow): the segment is not damaged, so it is not marked.
+        logger.error("recording %s: %s", record.id, exc)
+        raise SegmentUnavailable(
+            f"recording {record.id} cannot be decrypted now: its key is unavailable", 503
         ) from exc
     return Playable(plain_size, chunks, chunk_size, store, record.path)

@@ -19,6 +19,7 @@ from pathlib import Path
 import av
 
 from mimamoru.clock import Clock
+from mimamoru.crypto.keyring import KeyDestroyed
 from mimamoru.crypto.sealed import SealedFileError
 from mimamoru.db import cameras as camera_queries
 from mimamoru.db import holds as hold_queries
@@ -39,6 +40,7 @@ class ReconcileReport:
     removed_parts: int = 0
     reindexed: int = 0
     removed_orphans: int = 0
+    kept_orphans: int = 0
     lost: int = 0
 
 
@@ -55,10 +57,16 @@ def reconcile_store(database: Database, store: SegmentStore, clock: Clock) -> Re
         relative = orphan.relative_to(store.root).as_posix()
         try:
             row = _describe(store, relative, clock.now())
-        except (SealedFileError, MimamoruError, av.FFmpegError, ValueError, OSError) as exc:
+        except (SealedFileError, KeyDestroyed, av.FFmpegError, ValueError) as exc:
+            # It fails authentication, its key is gone, or it does not play: never footage.
             logger.warning("removing unreadable unindexed segment file %s: %s", relative, exc)
             orphan.unlink(missing_ok=True)
             report.removed_orphans += 1
+            continue
+        except (MimamoruError, OSError) as exc:
+            # A key that cannot be loaded now or an I/O error says nothing about the file.
+            logger.warning("kept unindexed segment file %s; cannot check it now: %s", relative, exc)
+            report.kept_orphans += 1
             continue
         with database.session() as session:
             camera = camera_queries.camera_by_id(session, row.camera_id)

@@ -20,7 +20,6 @@ from mimamoru.crypto.sealed import SealedFileError, SealedReader
 from mimamoru.db import segments as segment_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.tables import Segment
-from mimamoru.errors import MimamoruError
 from mimamoru.storage.segments import SegmentStore, segment_context
 
 logger = logging.getLogger(__name__)
@@ -86,8 +85,6 @@ def check_segment(store: SegmentStore, row: Segment) -> tuple[str, str] | None:
         return CORRUPT, str(exc)
     except SealedFileError as exc:
         return CORRUPT, f"authentication failed: {exc}"
-    except MimamoruError as exc:
-        return CORRUPT, str(exc)
     if digest.hexdigest() != row.sha256 or reader.size != row.bytes:
         return CORRUPT, "decrypted content does not match the index's SHA-256"
     return None
