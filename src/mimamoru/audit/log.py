@@ -85,9 +85,20 @@ class AuditLog:
         action: str,
         camera_id: int | None = None,
         detail: dict[str, Any] | None = None,
+        client: str | None = None,
+        outcome: str | None = None,
     ) -> int:
-        """Append one event and return its id."""
-        detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
+        """Append one event and return its id.
+
+        ``client`` is the source address; ``outcome`` is ``allowed``, ``denied`` or
+        ``failed``. Both are kept in the detail, which the keyed hash covers.
+        """
+        content = dict(detail or {})
+        if client is not None:
+            content["client"] = client
+        if outcome is not None:
+            content["outcome"] = outcome
+        detail_text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
         for _attempt in range(_MAX_ATTEMPTS):
             occurred_at = self._clock.now()
             try:

@@ -35,10 +35,23 @@ def count_users(session: Session) -> int:
 
 
 def add_login_session(
-    session: Session, *, user_id: int, token_hash: str, now: datetime, expires_at: datetime
+    session: Session,
+    *,
+    user_id: int,
+    token_hash: str,
+    now: datetime,
+    expires_at: datetime,
+    client: str = "",
+    user_agent: str = "",
 ) -> LoginSession:
     row = LoginSession(
-        user_id=user_id, token_hash=token_hash, created_at=now, expires_at=expires_at
+        user_id=user_id,
+        token_hash=token_hash,
+        created_at=now,
+        expires_at=expires_at,
+        last_seen_at=now,
+        client=client[:64],
+        user_agent=user_agent[:200],
     )
     session.add(row)
     session.flush()
