@@ -76,8 +76,8 @@ from sqlalchemy import Connection, Table, insert, select
 
 from benchlib import cpu_self, rounded
 from mimamoru.access.grants import GrantRecord
+from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
-from mimamoru.access.sessions import Principal
 from mimamoru.audit.log import GENESIS_HASH, event_hash
 from mimamoru.db import audit as audit_queries
 from mimamoru.db.tables import Base

@@ -12,9 +12,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from mimamoru import __version__
-from mimamoru.api import audit, auth, cameras, live, recordings, storage, system, users
+from mimamoru.api import (
+    audit,
+    auth,
+    cameras,
+    live,
+    recordings,
+    storage,
+    system,
+    user_security,
+    users,
+)
 from mimamoru.api.deps import Dependencies
-from mimamoru.errors import NotFoundError, ValidationFailedError
+from mimamoru.audit.context import RequestClient
+from mimamoru.errors import ConflictError, NotFoundError, ValidationFailedError
 from mimamoru.security import SecurityHeaders
 from mimamoru.services import Services
 from mimamoru.settings import Settings
@@ -63,6 +74,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(live.build_router(deps), prefix=API_PREFIX)
     app.include_router(storage.build_router(deps), prefix=API_PREFIX)
     app.include_router(users.build_router(deps), prefix=API_PREFIX)
+    app.include_router(user_security.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
@@ -74,6 +86,10 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     async def invalid(_request: Request, exc: ValidationFailedError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
+    @app.exception_handler(ConflictError)
+    async def conflict(_request: Request, exc: ConflictError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = []
@@ -84,4 +100,5 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
 
     hsts = None if settings.server.insecure_http else settings.server.hsts_max_age
     app.add_middleware(SecurityHeaders, hsts_max_age=hsts)
+    app.add_middleware(RequestClient)
     return app

@@ -51,6 +51,10 @@ class ValidationFailedError(MimamoruError):
     """Input was well-formed but not acceptable; the message says why."""
 
 
+class ConflictError(MimamoruError):
+    """The request contradicts the current state (already on, already exists)."""
+
+
 class MasterKeyError(MimamoruError):
     """The master key is missing, malformed, or not this installation's."""
 

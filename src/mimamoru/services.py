@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -18,6 +17,8 @@ from mimamoru.access.gate import AccessGate
 from mimamoru.access.grants import GrantService
 from mimamoru.access.sessions import SessionManager
 from mimamoru.access.throttle import LoginThrottle
+from mimamoru.access.tokens import ApiTokenService
+from mimamoru.access.totp import TotpService
 from mimamoru.audit.anchor import Anchoring
 from mimamoru.audit.log import AuditLog
 from mimamoru.cameras import CameraService
@@ -37,6 +38,8 @@ from mimamoru.storage.segments import SegmentStore
 logger = logging.getLogger(__name__)
 
 AUDIT_KEY_NAME = "audit-chain"
+TOTP_KEY_NAME = "totp"
+TOTP_ISSUER = "mimamoru"
 
 
 @dataclass
@@ -90,6 +93,7 @@ class Services:
                 "audit log: sealing %d earlier entries under the audit key", audit.rechain()
             )
         cameras = CameraService(database, clock, audit)
+        totp_key, _ = keys.secret(TOTP_KEY_NAME)
         segments = SegmentIndex(database, clock)
         store = SegmentStore(settings.segments_dir, keys)
         holds = HoldService(database, clock, audit)
@@ -111,8 +115,10 @@ class Services:
                 database,
                 clock,
                 audit,
-                timedelta(hours=settings.sessions.lifetime_hours),
+                settings.sessions,
                 LoginThrottle(database, clock, settings.sessions),
+                TotpService(database, clock, audit, totp_key, TOTP_ISSUER),
+                ApiTokenService(database, clock, audit, settings.sessions.token_max_days),
             ),
             gate=AccessGate(database, audit, clock),
             grants=GrantService(database, clock, audit),

@@ -91,7 +91,19 @@ class RecordingSettings(Section):
 
 
 class SessionSettings(Section):
-    lifetime_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    lifetime_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="A session ends this long after login"
+    )
+    idle_minutes: float = Field(
+        default=30.0, gt=0, le=24 * 60, description="A session not used this long ends"
+    )
+    require_totp_for_admins: bool = Field(
+        default=False,
+        description="Admins must enrol two-factor authentication before doing anything else",
+    )
+    token_max_days: int = Field(
+        default=365, ge=1, le=3650, description="The longest an API token may live"
+    )
     account_free_failures: int = Field(
         default=5, ge=1, le=100, description="Failed logins per account before delays start"
     )

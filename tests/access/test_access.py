@@ -11,8 +11,9 @@ from mimamoru.access.passwords import (
     hash_password,
     verify_password,
 )
+from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
-from mimamoru.access.sessions import LoginLocked, Principal, SessionManager
+from mimamoru.access.sessions import LoginLocked
 from mimamoru.access.throttle import LoginThrottle, account_key
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import ManualClock
@@ -24,6 +25,7 @@ from mimamoru.db.engine import Database
 from mimamoru.db.migrate import migrate
 from mimamoru.errors import NotFoundError, ValidationFailedError
 from mimamoru.settings import SessionSettings
+from tests.support.accounts import session_manager
 
 T0 = datetime(2026, 11, 28, tzinfo=UTC)
 
@@ -79,17 +81,11 @@ def setup(database_url: str):  # type: ignore[no-untyped-def]
 
 def test_sessions_expire_and_log_out(setup) -> None:  # type: ignore[no-untyped-def]
     database, clock, audit, _camera = setup
-    manager = SessionManager(
-        database,
-        clock,
-        audit,
-        timedelta(hours=1),
-        LoginThrottle(database, clock, SessionSettings()),
-    )
+    manager = session_manager(database, clock, audit, lifetime_hours=1, idle_minutes=120)
     assert manager.login("alice", "wrong-password", client="t") is None
     issued = manager.login("alice", "alice-password-1", client="t")
     assert issued is not None
-    assert manager.resolve(issued.token) == issued.principal
+    assert manager.resolve(issued.token, "t") == issued.principal
     clock.advance(3601)
     assert manager.resolve(issued.token) is None, "expired"
     again = manager.login("alice", "alice-password-1", client="t")
@@ -159,13 +155,7 @@ def test_brute_force_is_throttled_locked_and_audited(setup) -> None:  # type: ig
             role="viewer",
             now=T0,
         )
-    manager = SessionManager(
-        database,
-        clock,
-        audit,
-        timedelta(hours=1),
-        LoginThrottle(database, clock, SessionSettings()),
-    )
+    manager = session_manager(database, clock, audit, lifetime_hours=1, idle_minutes=120)
     refused = failed = 0
     for _ in range(50):
         try:

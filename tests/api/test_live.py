@@ -12,6 +12,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from mimamoru.db.audit import events_in_order
 from tests.conftest import RunningServer
+from tests.support.processes import wait_until
 from tests.support.servers import ca_context
 
 
@@ -99,3 +100,46 @@ def test_logged_out_viewer_is_cut_off(server: RunningServer) -> None:
             with pytest.raises(ConnectionClosed):
                 for _ in range(200):
                     socket.recv(timeout=10)
+
+
+def test_viewer_whose_grant_is_removed_is_cut_off_and_the_view_is_audited(
+    server: RunningServer,
+) -> None:
+    with server.client() as admin:
+        admin.headers["Authorization"] = f"Bearer {server.login(admin)}"
+        camera = admin.post(
+            "/api/v1/cameras",
+            json={"name": "Gate", "source": "test://pattern?size=160x120&rate=10"},
+        ).json()
+        viewer = admin.post(
+            "/api/v1/users",
+            json={"username": "wendy", "password": "a-much-longer-passphrase-7", "role": "viewer"},
+        ).json()
+        grants = {"grants": [{"camera_id": camera["id"], "operations": ["live"]}]}
+        admin.put(f"/api/v1/users/{viewer['id']}/grants", json=grants).raise_for_status()
+        with server.client() as wendy:
+            token = wendy.post(
+                "/api/v1/auth/login",
+                json={"username": "wendy", "password": "a-much-longer-passphrase-7"},
+            ).json()["token"]
+        with open_live(server, camera["id"], token) as socket:
+            socket.recv(timeout=20)
+            admin.put(f"/api/v1/users/{viewer['id']}/grants", json={"grants": []})
+            from websockets.exceptions import ConnectionClosed
+
+            with pytest.raises(ConnectionClosed) as closed:
+                for _ in range(400):
+                    socket.recv(timeout=10)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.reason == "permission withdrawn"
+    # The server writes the record as the socket closes; the client may get there first.
+    wait_until(
+        lambda: server.services.audit.search(action="access.live_stop"),
+        timeout=10,
+        what="the end of the view to be audited",
+    )
+    stops = server.services.audit.search(action="access.live_stop")
+    assert stops[0].actor == "wendy"
+    detail = json.loads(stops[0].detail)
+    assert detail["ended_by"] == "permission withdrawn" and detail["duration_seconds"] >= 0
+    assert detail["client"] == "127.0.0.1"

@@ -135,7 +135,9 @@ def test_login_sets_a_strict_cookie_and_returns_a_token(
     cookie = response.headers["set-cookie"].lower()
     for attribute in ("httponly", "secure", "samesite=strict", "path=/"):
         assert attribute in cookie
-    assert client.get("/api/v1/auth/me").json() == {"username": "admin", "role": "admin"}
+    me = client.get("/api/v1/auth/me").json()
+    assert (me["username"], me["role"]) == ("admin", "admin")
+    assert me["csrf_token"] == response.json()["csrf_token"], "cookie sessions get the token"
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from mimamoru.db.tables import AuditEvent
 from tests.api.test_server import wait_for_recordings
 from tests.conftest import RunningServer
+from tests.support.processes import wait_until
 
 PASSWORD = "a-long-enough-passphrase"
 
@@ -269,3 +270,31 @@ def test_repeated_failures_answer_429_until_an_admin_unlocks(
         assert admin_client.post(f"/api/v1/users/{user_id}/unlock").status_code == 200
         again = client.post("/api/v1/auth/login", json={"username": "lockme", "password": PASSWORD})
         assert again.status_code == 200
+
+
+def test_status_reason_does_not_quote_the_source_to_viewers(
+    server: RunningServer, admin_client: httpx.Client
+) -> None:
+    secret_path = "/srv/hidden/backroom-camera.mp4"
+    camera = admin_client.post(
+        "/api/v1/cameras", json={"name": "backroom", "source": f"file://{secret_path}"}
+    ).json()
+    user_id = add_user(admin_client, "valerie")
+    admin_client.put(
+        f"/api/v1/users/{user_id}/grants",
+        json={"grants": [{"camera_id": camera["id"], "operations": ["live"]}]},
+    ).raise_for_status()
+
+    def failed(client: httpx.Client) -> dict[str, object] | None:
+        shown: dict[str, object] = client.get(f"/api/v1/cameras/{camera['id']}").json()
+        return shown if shown["status"] in ("offline", "error") else None
+
+    wait_until(lambda: failed(admin_client), timeout=30, what="the camera to fail")
+    as_admin = failed(admin_client)
+    assert as_admin is not None
+    assert "backroom-camera" in str(as_admin["status_reason"]), "admins see the raw reason"
+    with log_in(server, "valerie") as client:
+        as_viewer = failed(client)
+        assert as_viewer is not None and as_viewer["source"] is None
+        assert "backroom" not in str(as_viewer["status_reason"])
+        assert "administrator can see why" in str(as_viewer["status_reason"])

@@ -116,13 +116,19 @@ def test_insertion_reordering_and_a_cut_tail_are_detected(database_url: str, tmp
         # Reordering: two entries' contents swapped (ids and links kept in place).
         swap = "UPDATE audit_events SET detail = :d WHERE id = :id"
         with database.engine.begin() as connection:
-            connection.execute(sa.text(swap), {"d": '{"n": 3}', "id": ids[2]})
-            connection.execute(sa.text(swap), {"d": '{"n": 2}', "id": ids[3]})
+            second, third = (
+                connection.execute(
+                    sa.text("SELECT detail FROM audit_events WHERE id = :id"), {"id": event_id}
+                ).scalar_one()
+                for event_id in (ids[2], ids[3])
+            )
+            connection.execute(sa.text(swap), {"d": third, "id": ids[2]})
+            connection.execute(sa.text(swap), {"d": second, "id": ids[3]})
         check = log.verify()
         assert not check.ok and check.first_bad_id == ids[2]
         with database.engine.begin() as connection:
-            connection.execute(sa.text(swap), {"d": '{"n": 2}', "id": ids[2]})
-            connection.execute(sa.text(swap), {"d": '{"n": 3}', "id": ids[3]})
+            connection.execute(sa.text(swap), {"d": second, "id": ids[2]})
+            connection.execute(sa.text(swap), {"d": third, "id": ids[3]})
 
         # A cut tail: the chain itself is consistent, the anchor is not.
         with database.engine.begin() as connection:

@@ -143,9 +143,12 @@ def test_login_sessions_expire(database: Database) -> None:
             now=T0,
             expires_at=T0 + timedelta(hours=1),
         )
+    expired = user_queries.expired_login_sessions
     with database.session() as session:
-        assert user_queries.delete_expired_login_sessions(session, T0 + timedelta(minutes=30)) == 0
-        assert user_queries.delete_expired_login_sessions(session, T0 + timedelta(hours=2)) == 1
+        at = T0 + timedelta(minutes=30)
+        assert expired(session, at, idle_before=at - timedelta(minutes=31)) == []
+        assert len(expired(session, at, idle_before=at - timedelta(minutes=29))) == 1, "idle"
+        assert len(expired(session, T0 + timedelta(hours=2), idle_before=T0)) == 1, "lifetime"
 
 
 def test_unsupported_database_is_named() -> None:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 def test_wrong_password_shows_an_error(server: RunningServer, browser: Browser) -> None:
     page = browser.new_page()
     log_in(page, server, password="not-the-password")
-    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name, password or one-time code.")
 
 
 def test_login_camera_list_and_live_test_pattern(

@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mimamoru.access.grants import WINDOWED, record_of
+from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
-from mimamoru.access.sessions import Principal
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import cameras as camera_queries
@@ -45,6 +45,11 @@ class Authorization:
     time_range: tuple[datetime, datetime] | None = None
 
 
+def _in_scope(principal: Principal, operation: Operation) -> bool:
+    """An API token reaches only the operations it was made for (``view`` comes with any)."""
+    return principal.scopes is None or operation is Operation.VIEW or operation in principal.scopes
+
+
 class AccessGate:
     def __init__(self, database: Database, audit: AuditLog, clock: Clock) -> None:
         self._database = database
@@ -63,6 +68,8 @@ class AccessGate:
         ``view`` (name and status) comes with any grant on the camera. A grant's playback
         window limits playback and export to footage that started within the last N hours.
         """
+        if not _in_scope(principal, operation):
+            return False
         if principal.role is Role.ADMIN:
             return True
         with self._database.session() as session:
@@ -76,6 +83,8 @@ class AccessGate:
         operation: Operation,
         time_range: tuple[datetime, datetime] | None,
     ) -> bool:
+        if not _in_scope(principal, operation):
+            return False
         if principal.role is Role.ADMIN:
             return True
         row = grant_queries.grant_for(session, principal.user_id, camera_id)
@@ -119,6 +128,8 @@ class AccessGate:
                 session, principal, camera_id, operation, time_range
             )
         record: dict[str, Any] = dict(detail or {})
+        if principal.token_id is not None:
+            record["api_token"] = principal.token_id
         if time_range is not None:
             record["start"] = time_range[0].isoformat()
             record["end"] = time_range[1].isoformat()
@@ -128,6 +139,8 @@ class AccessGate:
                 action=f"access.denied.{operation.value}",
                 camera_id=camera_id,
                 detail=record,
+                client=principal.client,
+                outcome="denied",
             )
             raise NotFoundError(f"camera {camera_id} not found")
         event_id = None
@@ -137,6 +150,8 @@ class AccessGate:
                 action=f"access.{operation.value}",
                 camera_id=camera_id,
                 detail=record,
+                client=principal.client,
+                outcome="allowed",
             )
         return Authorization(principal, camera_id, camera_name, operation, event_id, time_range)
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
-from mimamoru.access.sessions import Principal
+from mimamoru.access.principal import Principal
 from mimamoru.api.deps import Dependencies, as_utc
 from mimamoru.api.schemas import AuditEventOut, ErrorOut
 from mimamoru.audit.log import AuditRecord

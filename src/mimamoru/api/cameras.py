@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from mimamoru.access.gate import Authorization
+from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation
-from mimamoru.access.sessions import Principal
 from mimamoru.api.deps import Dependencies
 from mimamoru.api.schemas import CameraCreate, CameraOut, CameraPatch, ErrorOut, MaskOut
 from mimamoru.cameras import CameraRecord, validate_retention
@@ -14,11 +14,22 @@ from mimamoru.errors import MimamoruError
 from mimamoru.privacy.masks import parse_masks
 from mimamoru.services import Services
 
+# A recorder's reason can quote its source (address, path, error text of the camera), so
+# callers who may not see the source get the state in words instead.
+_PLAIN_REASONS = {
+    "starting": "connecting to the camera",
+    "offline": "the camera cannot be reached; an administrator can see why",
+    "error": "recording failed; an administrator can see why",
+}
+
 
 def camera_out(services: Services, camera: CameraRecord, viewer: Principal) -> CameraOut:
-    """The camera as ``viewer`` may see it: its source only with the right to configure it."""
+    """The camera as ``viewer`` may see it: source and raw status only with ``configure``."""
     snapshot = services.supervisor.status(camera.id)
     configures = services.gate.may(viewer, camera.id, Operation.CONFIGURE)
+    reason = snapshot.reason if snapshot else "not running"
+    if snapshot and reason and not configures:
+        reason = _PLAIN_REASONS.get(snapshot.state.value)
     return CameraOut(
         id=camera.id,
         name=camera.name,
@@ -27,7 +38,7 @@ def camera_out(services: Services, camera: CameraRecord, viewer: Principal) -> C
         retention_justification=camera.retention_justification,
         enabled=camera.enabled,
         status=snapshot.state.value if snapshot else "stopped",
-        status_reason=snapshot.reason if snapshot else "not running",
+        status_reason=reason,
         status_since=snapshot.since if snapshot else None,
         last_frame_at=snapshot.last_frame_at if snapshot else None,
         fps=snapshot.fps if snapshot else 0.0,

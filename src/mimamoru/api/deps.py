@@ -15,8 +15,9 @@ from fastapi import HTTPException, Path, Query, Request, WebSocket, WebSocketExc
 from fastapi.concurrency import run_in_threadpool
 
 from mimamoru.access.gate import Authorization
+from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
-from mimamoru.access.sessions import Principal
+from mimamoru.access.sessions import csrf_matches
 from mimamoru.api.schemas import HoldIn
 from mimamoru.errors import NotFoundError
 from mimamoru.services import Services
@@ -24,6 +25,7 @@ from mimamoru.storage.holds import HoldRecord
 from mimamoru.storage.index import SegmentRecord
 
 SESSION_COOKIE = "mimamoru_session"
+CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=31)
@@ -55,6 +57,10 @@ def same_origin(origin: str | None, host: str | None) -> bool:
     return scheme in ("https", "http") and rest.rstrip("/") == host
 
 
+def client_address(request: Request | WebSocket) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def as_utc(value: datetime) -> datetime:
     """Query times without an offset are taken as UTC (documented in docs/api.md)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -66,11 +72,12 @@ class Dependencies:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def caller(self, request: Request) -> Caller:
+    def _resolve(self, request: Request) -> Caller:
         found = token_from(
             request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE)
         )
-        principal = self.services.sessions.resolve(found[0]) if found else None
+        client = client_address(request)
+        principal = self.services.sessions.resolve(found[0], client) if found else None
         if found is None or principal is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
@@ -79,25 +86,71 @@ class Dependencies:
             )
         token, via_cookie = found
         if via_cookie and request.method not in SAFE_METHODS:
-            # SameSite=Strict already keeps the cookie off cross-site requests; checking the
-            # origin as well covers same-site hosts and browsers without SameSite.
-            origin = request.headers.get("origin")
-            if not same_origin(origin, request.headers.get("host")):
-                raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-origin request refused")
+            self._check_csrf(request, token, principal)
         return Caller(principal, token, via_cookie)
+
+    def _check_csrf(self, request: Request, token: str, principal: Principal) -> None:
+        """Cookie-authenticated changes need the same origin and the session's CSRF token.
+
+        SameSite=Strict already keeps the cookie off cross-site requests; the origin check
+        covers same-site hosts and browsers without SameSite, and the token covers
+        anything that can forge an Origin header but cannot read our pages.
+        """
+        origin_ok = same_origin(request.headers.get("origin"), request.headers.get("host"))
+        if origin_ok and csrf_matches(token, request.headers.get(CSRF_HEADER)):
+            return
+        self.services.audit.append(
+            actor=principal.username,
+            action="auth.csrf_refused",
+            detail={"method": request.method, "route": request.url.path},
+            client=principal.client,
+            outcome="denied",
+        )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "request refused (cross-site check)")
+
+    def enrolling_caller(self, request: Request) -> Caller:
+        """Any logged-in caller, including an admin who must still set up two-factor."""
+        return self._resolve(request)
+
+    def enrolling_person(self, request: Request) -> Caller:
+        """A logged-in person (not an API token), possibly still to set up two-factor."""
+        caller = self._resolve(request)
+        if caller.principal.via_token:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "API tokens cannot do this; log in instead"
+            )
+        return caller
+
+    def caller(self, request: Request) -> Caller:
+        caller = self._resolve(request)
+        if caller.principal.must_enrol_totp:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                "two-factor authentication must be set up first (POST /api/v1/auth/totp)",
+            )
+        return caller
+
+    def interactive(self, request: Request) -> Caller:
+        """A logged-in person, not an API token: managing tokens, sessions, two-factor."""
+        caller = self.caller(request)
+        if caller.principal.via_token:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "API tokens cannot do this; log in instead"
+            )
+        return caller
 
     def principal(self, request: Request) -> Principal:
         return self.caller(request).principal
 
     def admin(self, request: Request) -> Principal:
-        principal = self.principal(request)
+        principal = self.interactive(request).principal
         if principal.role is not Role.ADMIN:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "administrator rights required")
         return principal
 
     def auditor(self, request: Request) -> Principal:
         """Auditors and administrators: the only ones who read the audit log."""
-        principal = self.principal(request)
+        principal = self.interactive(request).principal
         if principal.role not in (Role.ADMIN, Role.AUDITOR):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, "auditor or administrator rights required"
@@ -252,8 +305,9 @@ class LiveSocketAccess(GatedAccess):
             websocket.headers.get("authorization"), websocket.cookies.get(SESSION_COOKIE)
         )
         sessions = self._deps.services.sessions
-        principal = await run_in_threadpool(sessions.resolve, found[0]) if found else None
-        if found is None or principal is None:
+        client = client_address(websocket)
+        principal = await run_in_threadpool(sessions.resolve, found[0], client) if found else None
+        if found is None or principal is None or principal.must_enrol_totp:
             raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "not logged in")
         try:
             authorization = await run_in_threadpool(

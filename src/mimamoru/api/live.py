@@ -3,8 +3,9 @@
 Protocol: the server sends a text message ``{"type": "init", "codec": "avc1..."}``
 followed by a binary init segment, then binary fragments (each starts on a
 keyframe). A new init (after a reconnect or segment change) is announced the
-same way. The session is re-checked every few seconds; a logged-out or
-disabled user is cut off.
+same way. The session and the grant are re-checked every few seconds: a viewer who
+logged out, was disabled, or lost the ``live`` grant is cut off within
+``RECHECK_SECONDS``. The end of every view is audited with its duration.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from fastapi.concurrency import run_in_threadpool
 
+from mimamoru.access.roles import Operation
 from mimamoru.api.deps import Dependencies, LiveGrant
 
 logger = logging.getLogger(__name__)
@@ -32,11 +34,14 @@ def build_router(deps: Dependencies) -> APIRouter:
         websocket: WebSocket, grant: Annotated[LiveGrant, Depends(deps.live_socket())]
     ) -> None:
         camera_id = grant.authorization.camera_id
+        principal = grant.authorization.principal
         await websocket.accept()
         hub = services.hubs.hub(camera_id)
         viewer = hub.subscribe(asyncio.get_running_loop())
         loop = asyncio.get_running_loop()
-        next_check = loop.time() + RECHECK_SECONDS
+        started = loop.time()
+        next_check = started + RECHECK_SECONDS
+        ended_by = "viewer left"
         try:
             while True:
                 timeout = max(0.1, next_check - loop.time())
@@ -45,9 +50,10 @@ def build_router(deps: Dependencies) -> APIRouter:
                 except TimeoutError:
                     message = None
                 if loop.time() >= next_check:
-                    still = await run_in_threadpool(services.sessions.resolve, grant.token)
-                    if still is None:
-                        await websocket.close(code=1008, reason="session ended")
+                    ended = await run_in_threadpool(still_allowed, grant, principal.client)
+                    if ended is not None:
+                        ended_by = ended
+                        await websocket.close(code=1008, reason=ended)
                         return
                     next_check = loop.time() + RECHECK_SECONDS
                 if message is None:
@@ -61,5 +67,26 @@ def build_router(deps: Dependencies) -> APIRouter:
             hub.unsubscribe(viewer)
             with contextlib.suppress(RuntimeError):
                 await websocket.close()
+            await run_in_threadpool(
+                services.audit.append,
+                actor=principal.username,
+                action="access.live_stop",
+                camera_id=camera_id,
+                detail={
+                    "duration_seconds": round(loop.time() - started, 1),
+                    "start_event": grant.authorization.audit_event_id,
+                    "ended_by": ended_by,
+                },
+                client=principal.client,
+            )
+
+    def still_allowed(grant: LiveGrant, client: str) -> str | None:
+        """Why the view must end now, or ``None`` while the caller may still watch."""
+        current = services.sessions.resolve(grant.token, client)
+        if current is None:
+            return "session ended"
+        if not services.gate.may(current, grant.authorization.camera_id, Operation.LIVE):
+            return "permission withdrawn"
+        return None
 
     return router

@@ -70,6 +70,13 @@ def build_router(deps: Dependencies) -> APIRouter:
         try:
             playable = open_verified(services.store, services.segments, record)
         except SegmentUnavailable as exc:
+            services.audit.append(
+                actor=grant.authorization.principal.username,
+                action="access.playback_failed",
+                camera_id=record.camera_id,
+                detail={"segment_id": record.id, "status": exc.http_status, "reason": str(exc)},
+                outcome="failed",
+            )
             raise HTTPException(exc.http_status, str(exc)) from exc
         wanted = parse_range(request.headers.get("range"), playable.size)
         start, end = wanted if wanted is not None else (0, playable.size)

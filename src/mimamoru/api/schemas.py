@@ -19,18 +19,39 @@ class Health(BaseModel):
 class LoginRequest(Strict):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
+    totp_code: str | None = Field(
+        default=None,
+        max_length=16,
+        description="The 6-digit code of the authenticator app, for users with two-factor on",
+    )
 
 
 class LoginResponse(BaseModel):
     token: str = Field(description="Send as `Authorization: Bearer <token>`")
     username: str
     role: str
-    expires_in: int = Field(description="Seconds until the session expires")
+    expires_in: int = Field(description="Seconds until the session expires at the latest")
+    idle_timeout: int = Field(description="Seconds of inactivity after which it ends")
+    csrf_token: str = Field(
+        description="Send as `X-CSRF-Token` with cookie-authenticated POST/PUT/PATCH/DELETE"
+    )
+    must_enrol_totp: bool = Field(
+        description="Two-factor is required for this account and not set up yet: "
+        "only /auth/totp, /auth/me and /auth/logout answer until it is"
+    )
 
 
 class Me(BaseModel):
     username: str
     role: str
+    totp_enabled: bool = False
+    must_enrol_totp: bool = False
+    csrf_token: str | None = Field(
+        default=None, description="Only for cookie sessions: the X-CSRF-Token value"
+    )
+    token_operations: list[str] | None = Field(
+        default=None, description="When calling with an API token: the operations it carries"
+    )
 
 
 MASKS_DESCRIPTION = (

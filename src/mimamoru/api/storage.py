@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from mimamoru.access.gate import Authorization
+from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation
-from mimamoru.access.sessions import Principal
 from mimamoru.api.deps import Dependencies, as_utc
 from mimamoru.api.schemas import DeletionOut, ErrorOut, HoldIn, HoldOut, StorageOut
 from mimamoru.errors import MimamoruError, NotFoundError

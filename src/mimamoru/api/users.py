@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 
 from mimamoru.access.accounts import Account, LastAdminError, parse_role
 from mimamoru.access.grants import GrantRecord, parse_grants
-from mimamoru.access.sessions import Principal
+from mimamoru.access.principal import Principal
 from mimamoru.api.deps import Dependencies
 from mimamoru.api.schemas import (
     ErrorOut,
@@ -123,7 +123,7 @@ def build_router(deps: Dependencies) -> APIRouter:
             account = accounts.get(user_id)
         except MimamoruError as exc:
             raise _refused(exc) from exc
-        deps.services.sessions.unlock(account.username, actor=admin.username)
+        deps.services.sessions.unlock(account.username, actor=admin.username, client=admin.client)
         return user_out(account)
 
     @router.get("/{user_id}/grants", response_model=GrantsOut, summary="The user's grants")

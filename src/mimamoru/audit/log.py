@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from mimamoru.audit.context import current_client
 from mimamoru.clock import Clock
 from mimamoru.db import audit as audit_queries
 from mimamoru.db.engine import Database
@@ -90,14 +91,15 @@ class AuditLog:
     ) -> int:
         """Append one event and return its id.
 
-        ``client`` is the source address; ``outcome`` is ``allowed``, ``denied`` or
-        ``failed``. Both are kept in the detail, which the keyed hash covers.
+        ``client`` is the source address (by default, that of the request being served);
+        ``outcome`` is ``allowed`` (the default), ``denied`` or ``failed``. Both are kept in
+        the detail, which the keyed hash covers.
         """
         content = dict(detail or {})
+        client = client if client is not None else current_client()
         if client is not None:
             content["client"] = client
-        if outcome is not None:
-            content["outcome"] = outcome
+        content["outcome"] = outcome or "allowed"
         detail_text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
         for _attempt in range(_MAX_ATTEMPTS):
             occurred_at = self._clock.now()

@@ -66,9 +66,21 @@ def delete_login_session(session: Session, token_hash: str) -> None:
     session.execute(delete(LoginSession).where(LoginSession.token_hash == token_hash))
 
 
-def delete_expired_login_sessions(session: Session, now: datetime) -> int:
-    result = session.execute(delete(LoginSession).where(LoginSession.expires_at <= now))
-    return int(getattr(result, "rowcount", 0) or 0)
+def expired_login_sessions(
+    session: Session, now: datetime, idle_before: datetime
+) -> Sequence[LoginSession]:
+    """Sessions past their absolute expiry, or not used since ``idle_before``."""
+    return session.scalars(
+        select(LoginSession)
+        .where((LoginSession.expires_at <= now) | (LoginSession.last_seen_at <= idle_before))
+        .order_by(LoginSession.id)
+    ).all()
+
+
+def login_sessions_of(session: Session, user_id: int) -> Sequence[LoginSession]:
+    return session.scalars(
+        select(LoginSession).where(LoginSession.user_id == user_id).order_by(LoginSession.id)
+    ).all()
 
 
 def list_users(session: Session) -> Sequence[User]:

@@ -233,6 +233,7 @@ class RetentionSweeper:
                 actor="system",
                 action="storage.full",
                 detail={"free_bytes": free, "threshold_bytes": threshold},
+                outcome="failed",
             )
 
     def _delete(

@@ -9,7 +9,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from mimamoru import __version__
-from mimamoru.api.deps import SESSION_COOKIE, Dependencies
+from mimamoru.access.principal import Principal
+from mimamoru.access.sessions import csrf_token
+from mimamoru.api.deps import SESSION_COOKIE, Dependencies, client_address
 
 WEB_DIR = Path(__file__).parent
 
@@ -18,13 +20,15 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
-    def logged_in(request: Request) -> bool:
+    def logged_in(request: Request) -> Principal | None:
         token = request.cookies.get(SESSION_COOKIE)
-        return bool(token) and deps.services.sessions.resolve(token or "") is not None
+        if not token:
+            return None
+        return deps.services.sessions.resolve(token, client_address(request))
 
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> Response:
-        target = "/cameras" if logged_in(request) else "/login"
+        target = "/cameras" if logged_in(request) is not None else "/login"
         return RedirectResponse(target, status_code=303)
 
     @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
@@ -35,9 +39,16 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         """A page for logged-in users; anyone else is sent to the login page."""
 
         def page(request: Request) -> Response:
-            if not logged_in(request):
+            principal = logged_in(request)
+            if principal is None:
                 return RedirectResponse("/login", status_code=303)
-            return templates.TemplateResponse(request, template, {"version": __version__})
+            if principal.must_enrol_totp and template != "account.html":
+                return RedirectResponse("/account", status_code=303)
+            context = {
+                "version": __version__,
+                "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),
+            }
+            return templates.TemplateResponse(request, template, context)
 
         return page
 
@@ -45,6 +56,7 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         ("/cameras", "cameras.html"),
         ("/live", "live.html"),
         ("/masks", "masks.html"),
+        ("/account", "account.html"),
     ):
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse

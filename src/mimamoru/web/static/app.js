@@ -2,8 +2,20 @@
 // mimamoru browser UI. No framework, no build step: pages are shells and all
 // camera data comes from the gated JSON API and the live WebSocket.
 
+const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
+}
+
 async function api(path, options = {}) {
-  const response = await fetch(path, { credentials: "same-origin", ...options });
+  const headers = new Headers(options.headers || {});
+  // Cookie-authenticated changes must carry the session's CSRF token (docs/security.md).
+  if (UNSAFE_METHODS.has((options.method || "GET").toUpperCase())) {
+    headers.set("X-CSRF-Token", csrfToken());
+  }
+  const response = await fetch(path, { credentials: "same-origin", ...options, headers });
   if (response.status === 401) {
     window.location.assign("/login");
     throw new Error("not logged in");
@@ -37,16 +49,22 @@ function loginPage() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.hidden = true;
+    const code = form.totp_code.value.trim();
     const body = JSON.stringify({
       username: form.username.value, password: form.password.value,
+      ...(code ? { totp_code: code } : {}),
     });
     const response = await fetch("/api/v1/auth/login", {
       method: "POST", headers: { "Content-Type": "application/json" }, body,
     });
     if (response.ok) {
-      window.location.assign("/cameras");
+      const session = await response.json();
+      window.location.assign(session.must_enrol_totp ? "/account" : "/cameras");
+    } else if (response.status === 429) {
+      text(error, "Too many failed logins. Wait a while, or ask an administrator to unlock.");
+      error.hidden = false;
     } else {
-      text(error, response.status === 401 ? "Wrong user name or password." : "Login failed.");
+      text(error, response.status === 401 ? "Wrong user name, password or one-time code." : "Login failed.");
       error.hidden = false;
     }
   });

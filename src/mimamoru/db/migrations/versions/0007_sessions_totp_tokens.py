@@ -31,9 +31,7 @@ def upgrade() -> None:
     with op.batch_alter_table("sessions") as batch:
         batch.add_column(sa.Column("last_seen_at", sa.DateTime(), nullable=False))
         batch.add_column(sa.Column("client", sa.String(64), nullable=False, server_default=""))
-        batch.add_column(
-            sa.Column("user_agent", sa.String(200), nullable=False, server_default="")
-        )
+        batch.add_column(sa.Column("user_agent", sa.String(200), nullable=False, server_default=""))
     op.create_table(
         "api_tokens",
         sa.Column("id", sa.Integer(), primary_key=True),
