@@ -42,6 +42,8 @@ NOT_CAMERA_DATA = {
     "/cameras": "page shell; data comes from the gated API",
     "/live": "page shell; video comes from the gated WebSocket",
     "/masks": "page shell; picture and masks come from the gated API",
+    "/admin/users": "page shell without data; accounts come from the admin-only API",
+    "/admin/permissions": "page shell without data; grants come from the admin-only API",
     "/static": "CSS and JavaScript only",
 }
 
