@@ -44,6 +44,7 @@ NOT_CAMERA_DATA = {
     "/masks": "page shell; picture and masks come from the gated API",
     "/admin/users": "page shell without data; accounts come from the admin-only API",
     "/admin/permissions": "page shell without data; grants come from the admin-only API",
+    "/audit": "page shell without data; entries come from the auditor/admin-only API",
     "/static": "CSS and JavaScript only",
 }
 

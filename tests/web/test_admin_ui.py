@@ -1,8 +1,12 @@
-"""The administration pages in real Chromium: users and the permissions matrix."""
+"""The administration pages in real Chromium: users, the permissions matrix, the audit log."""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -64,7 +68,7 @@ def test_admin_creates_a_user_grants_a_camera_and_the_user_sees_only_it(
     errors = no_errors(page)
 
     nav = page.get_by_role("navigation", name="Administration")
-    expect(nav.get_by_role("link")).to_have_text(["Users", "Permissions"], timeout=SLOW)
+    expect(nav.get_by_role("link")).to_have_text(["Users", "Permissions", "Audit"], timeout=SLOW)
     nav.get_by_role("link", name="Users").click()
     expect(page).to_have_url(f"{server.url}/admin/users")
     expect(page.locator("#users tbody tr")).to_have_count(1, timeout=SLOW)
@@ -133,6 +137,7 @@ def test_pages_refuse_those_without_the_rights(
     server: RunningServer, browser: Browser, tmp_path: Path
 ) -> None:
     add_user(server, "vera", Role.VIEWER)
+    add_user(server, "audrey", Role.AUDITOR)
     page = browser.new_context().new_page()
     errors = no_errors(page)
     log_in_as(page, server, "vera", PASSWORD)
@@ -146,6 +151,23 @@ def test_pages_refuse_those_without_the_rights(
         )
         expect(page.locator("#admin-content")).to_be_hidden()
     page.screenshot(path=str(tmp_path / "users-as-viewer.png"), full_page=True)
+    page.goto(f"{server.url}/audit")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "auditor or administrator rights required", timeout=SLOW
+    )
+
+    # An auditor gets the audit log, and only that link.
+    auditor = browser.new_context().new_page()
+    log_in_as(auditor, server, "audrey", PASSWORD)
+    nav = auditor.get_by_role("navigation", name="Administration")
+    expect(nav.get_by_role("link")).to_have_text(["Audit"], timeout=SLOW)
+    nav.get_by_role("link", name="Audit").click()
+    expect(auditor.locator("#audit tbody")).to_have_attribute("data-ready", "true", timeout=SLOW)
+    expect(auditor.locator("#audit tbody tr").first).to_contain_text("audit.read")
+    auditor.goto(f"{server.url}/admin/users")
+    expect(auditor.get_by_role("alert")).to_contain_text(
+        "administrator rights required", timeout=SLOW
+    )
     assert errors == []
 
 
@@ -281,4 +303,111 @@ def test_matrix_window_and_keeping_other_grants(
     page.get_by_role("button", name="Save grants of carol").click()
     expect(row.locator(".row-status")).to_have_text("Saved", timeout=SLOW)
     assert admin_client.get(f"/api/v1/users/{carol}/grants").json() == {"grants": []}
+    assert errors == []
+
+
+def test_audit_viewer_filters_pages_and_downloads_csv(
+    server: RunningServer, browser: Browser, tmp_path: Path
+) -> None:
+    camera = add_camera(server, "Front door")
+    dave = add_user(server, "dave")
+    server.services.grants.replace(
+        dave, parse_grants([{"camera_id": camera.id, "operations": ["live"]}]), "admin"
+    )
+    audit = server.services.audit
+    audit.append(
+        actor="dave",
+        action="access.live",
+        camera_id=camera.id,
+        detail={"route": "/x"},
+        client="192.0.2.7",
+        outcome="allowed",
+    )
+    audit.append(actor="dave", action="access.denied.playback", camera_id=camera.id)
+    for number in range(60):
+        audit.append(actor="robot", action="test.tick", detail={"n": number})
+
+    # In Tokyo, so that local time differs from UTC.
+    page = admin_page(browser, server, timezone_id="Asia/Tokyo", accept_downloads=True)
+    errors = no_errors(page)
+    page.get_by_role("navigation", name="Administration").get_by_role("link", name="Audit").click()
+    body = page.locator("#audit tbody")
+    expect(body).to_have_attribute("data-ready", "true", timeout=SLOW)
+    expect(page.locator("#audit-older")).to_be_visible()
+
+    # The grant is there, with the actor who set it.
+    page.get_by_label("Action", exact=True).fill("grants.set")
+    page.get_by_role("button", name="Apply filters").click()
+    grant_row = body.locator('tr[data-action="grants.set"]')
+    expect(grant_row).to_have_count(1, timeout=SLOW)
+    expect(grant_row).to_contain_text("admin")
+    expect(grant_row).to_contain_text('"user":"dave"')
+    page.screenshot(path=str(tmp_path / "audit-grants.png"), full_page=True)
+
+    # Actor and action prefix: dave's accesses, with address and outcome.
+    page.get_by_label("Action", exact=True).fill("access.")
+    page.get_by_label("Actor", exact=True).fill("dave")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(body.locator("tr")).to_have_count(2, timeout=SLOW)
+    denied, allowed = body.locator("tr").all()
+    cells = denied.locator("td")
+    expect(cells.nth(1)).to_have_text("dave")
+    expect(cells.nth(2)).to_have_text("")
+    expect(cells.nth(3)).to_have_text("access.denied.playback")
+    expect(cells.nth(4)).to_have_text("denied")
+    expect(cells.nth(5)).to_have_text(f"Front door (#{camera.id})")
+    expect(allowed.locator("td").nth(2)).to_have_text("192.0.2.7")
+    expect(allowed.locator("td").nth(4)).to_have_text("allowed")
+    expect(allowed.locator("td").nth(6)).to_have_text('{"route":"/x"}')
+    time = allowed.locator("time")
+    assert time.get_attribute("datetime")
+    expect(page.locator("#audit-status")).to_have_text("2 entries, newest first.")
+
+    # The camera filter and the CSV link carry the same filters.
+    page.get_by_label("Action", exact=True).fill("")
+    page.get_by_label("Camera", exact=True).select_option(str(camera.id))
+    page.get_by_role("button", name="Apply filters").click()
+    expect(body.locator("tr")).to_have_count(2, timeout=SLOW)
+    with page.expect_download(timeout=SLOW) as download_info:
+        page.get_by_role("link", name="Download CSV").click()
+    download = download_info.value
+    assert download.suggested_filename == "mimamoru-audit.csv"
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+    assert rows[0] == ["id", "occurred_at", "actor", "action", "camera_id", "detail"]
+    assert [row[2:5] for row in rows[1:]] == [
+        ["dave", "access.denied.playback", str(camera.id)],
+        ["dave", "access.live", str(camera.id)],
+    ]
+
+    # Times are entered in local (Tokyo) time.
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_label("Actor", exact=True).fill("dave")
+    tokyo_now = datetime.now(ZoneInfo("Asia/Tokyo"))
+    page.get_by_label("From (local time)").fill(
+        (tokyo_now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    page.get_by_role("button", name="Apply filters").click()
+    expect(body.locator("tr")).to_have_count(2, timeout=SLOW)
+    page.get_by_label("Until (local time)").fill(
+        (tokyo_now - timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    )
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#audit-status")).to_have_text(
+        "No entries match these filters.", timeout=SLOW
+    )
+    expect(body.locator("tr")).to_have_count(0)
+
+    # Paging: 50 at a time, then the older ones.
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_label("Actor", exact=True).fill("robot")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page.locator("#audit-status")).to_have_text(
+        "50 entries, newest first; more are older.", timeout=SLOW
+    )
+    expect(body.locator("tr").first).to_contain_text('{"n":59}')
+    page.get_by_role("button", name="Older entries").click()
+    expect(body.locator("tr")).to_have_count(60, timeout=SLOW)
+    expect(body.locator("tr").last).to_contain_text('{"n":0}')
+    expect(page.locator("#audit-older")).to_be_hidden()
+    page.screenshot(path=str(tmp_path / "audit.png"), full_page=True)
     assert errors == []

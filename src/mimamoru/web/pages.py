@@ -45,9 +45,11 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         ("/cameras", "cameras.html"),
         ("/live", "live.html"),
         ("/masks", "masks.html"),
-        # Administration: the API refuses non-administrators; the pages then say so.
+        # Administration: the API refuses non-administrators (and non-auditors for /audit);
+        # the pages then say so.
         ("/admin/users", "admin_users.html"),
         ("/admin/permissions", "admin_permissions.html"),
+        ("/audit", "audit.html"),
     ):
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse

@@ -1,14 +1,21 @@
 "use strict";
-// Administration pages: users and the permissions matrix. Loaded after app.js, whose api(),
-// text(), formatTime() and whoAmI() it uses. The pages are shells: everything comes from the JSON API, which alone decides who may
+// Administration pages: users, the permissions matrix and the audit log. Loaded after app.js,
+// whose api(), text(), formatTime() and whoAmI() it uses. The pages are shells: everything comes from the JSON API, which alone decides who may
 // do what; a refusal (403) is shown as such. All changes go through api().
 
 const OPERATIONS = ["live", "playback", "export", "ptz", "configure"];
 const ROLES = ["admin", "manager", "operator", "viewer", "auditor"];
 const PLAYBACK_WINDOW_MAX_HOURS = 87600;
+const AUDIT_PAGE_SIZE = 50;
+const AUDIT_CSV_LIMIT = 10000; // the most GET /audit gives in one answer
+const ACTION_SUGGESTIONS = [
+  "access.", "access.denied.", "auth.", "auth.login_failed", "user.", "grants.set", "camera.",
+  "hold.", "storage.", "audit.read",
+];
 
 // Every text these pages show, in one place so that it can move to translation catalogs.
 const STRINGS = {
+  loading: "Loading…",
   denied: (detail) => `Not allowed: ${detail}. Ask an administrator if you need this page.`,
   loadFailed: (detail) => `Could not load: ${detail}`,
   // Users
@@ -61,6 +68,14 @@ const STRINGS = {
   badWindow: (camera) => `the playback window on ${camera} must be a whole number of hours ` +
     `from 1 to ${PLAYBACK_WINDOW_MAX_HOURS}, or empty for no limit`,
   leaveUnsaved: "Some grants are not saved yet.",
+  // Audit
+  noEntries: "No entries match these filters.",
+  entriesShown: (n, more) => `${n} entr${n === 1 ? "y" : "ies"}, newest first` +
+    (more ? "; more are older." : "."),
+  outcomeDenied: "denied",
+  outcomeFailed: "failed",
+  cameraNumber: (id) => `#${id}`,
+  cameraNamed: (name, id) => `${name} (#${id})`,
 };
 
 function byId(id) { return document.getElementById(id); }
@@ -418,8 +433,155 @@ async function permissionsPage() {
   });
 }
 
+// ---------------------------------------------------------------------------------- Audit
+
+// The outcome as recorded, or as the action name tells it for entries that do not record one.
+function auditOutcome(entry) {
+  if (entry.detail && typeof entry.detail.outcome === "string") return entry.detail.outcome;
+  if (entry.action.includes(".denied") || entry.action.includes("_refused")) return STRINGS.outcomeDenied;
+  if (entry.action.includes("_failed")) return STRINGS.outcomeFailed;
+  return "";
+}
+
+function localInputToIso(value) {
+  if (!value) return null;
+  const date = new Date(value); // datetime-local values are local time
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+async function auditPage() {
+  const form = byId("audit-filters");
+  const status = byId("audit-status");
+  const body = document.querySelector("#audit tbody");
+  const older = byId("audit-older");
+  const csv = byId("audit-csv");
+  const cameraNames = new Map();
+  const actorsSeen = new Set();
+  let applied = new URLSearchParams();
+  let lastId = null;
+  let shown = 0;
+  let seenCamera = () => {};
+  let requests = 0;
+
+  byId("action-list").replaceChildren(...ACTION_SUGGESTIONS.map((value) => el("option", { value })));
+
+  function filtersFromForm() {
+    const params = new URLSearchParams();
+    const actor = byId("filter-actor").value.trim();
+    const camera = byId("filter-camera").value;
+    const action = byId("filter-action").value.trim();
+    const since = localInputToIso(byId("filter-since").value);
+    const until = localInputToIso(byId("filter-until").value);
+    if (actor) params.set("actor", actor);
+    if (camera) params.set("camera_id", camera);
+    if (action) params.set("action", action);
+    if (since) params.set("since", since);
+    if (until) params.set("until", until);
+    return params;
+  }
+
+  function cameraLabel(id) {
+    if (id === null || id === undefined) return "";
+    return cameraNames.has(id) ? STRINGS.cameraNamed(cameraNames.get(id), id) : STRINGS.cameraNumber(id);
+  }
+
+  function entryRow(entry) {
+    const outcome = auditOutcome(entry);
+    const detail = { ...entry.detail };
+    const client = typeof detail.client === "string" ? detail.client : "";
+    delete detail.client; // shown in their own columns
+    delete detail.outcome;
+    const time = el("time", { datetime: entry.occurred_at, title: entry.occurred_at }, formatTime(entry.occurred_at));
+    const detailText = Object.keys(detail).length ? JSON.stringify(detail) : "";
+    return el("tr", { dataset: { id: entry.id, action: entry.action }, className: outcome && outcome !== "allowed" ? "refused" : "" },
+      el("td", {}, time),
+      el("td", {}, entry.actor),
+      el("td", {}, client),
+      el("td", {}, el("code", {}, entry.action)),
+      el("td", {}, outcome),
+      el("td", {}, cameraLabel(entry.camera_id)),
+      el("td", { className: "detail" }, detailText ? el("code", {}, detailText) : ""));
+  }
+
+  // Loads the newest page for the applied filters, or (append) the page older than the last.
+  async function load(append) {
+    const params = new URLSearchParams(applied);
+    params.set("limit", String(AUDIT_PAGE_SIZE));
+    if (append && lastId !== null) params.set("before_id", String(lastId));
+    say(status, STRINGS.loading, "busy");
+    const request = ++requests;
+    const entries = await api(`/api/v1/audit?${params}`);
+    if (request !== requests) return []; // a newer request has replaced this one
+    const rows = entries.map(entryRow);
+    if (append) body.append(...rows); else body.replaceChildren(...rows);
+    shown = append ? shown + entries.length : entries.length;
+    if (entries.length) lastId = entries[entries.length - 1].id;
+    const more = entries.length === AUDIT_PAGE_SIZE;
+    older.hidden = !more;
+    entries.forEach((entry) => {
+      actorsSeen.add(entry.actor);
+      if (entry.camera_id) seenCamera(entry.camera_id);
+    });
+    byId("actor-list").replaceChildren(...[...actorsSeen].sort().map((value) => el("option", { value })));
+    say(status, shown ? STRINGS.entriesShown(shown, more) : STRINGS.noEntries);
+    return rows;
+  }
+
+  function apply() {
+    applied = filtersFromForm();
+    const download = new URLSearchParams(applied);
+    download.set("format", "csv");
+    download.set("limit", String(AUDIT_CSV_LIMIT));
+    csv.href = `/api/v1/audit?${download}`;
+    lastId = null;
+  }
+
+  // Auditors see the names only of the cameras they are granted; others show as numbers.
+  const select = byId("filter-camera");
+  function addCameraOption(id) {
+    if (select.querySelector(`option[value="${id}"]`)) return;
+    select.append(el("option", { value: id }, cameraLabel(id)));
+  }
+  try {
+    (await api("/api/v1/cameras")).forEach((camera) => cameraNames.set(camera.id, camera.name));
+  } catch (error) { /* names are a convenience; the log itself decides below */ }
+  cameraNames.forEach((name, id) => addCameraOption(id));
+  seenCamera = addCameraOption;
+
+  apply();
+  try {
+    await load(false);
+  } catch (error) {
+    showRefusal(error);
+    return;
+  }
+  reveal();
+
+  async function reloadWithFilters() {
+    apply();
+    try {
+      await load(false);
+    } catch (error) {
+      say(status, STRINGS.loadFailed(error.message), "error");
+    }
+  }
+  form.addEventListener("submit", (event) => { event.preventDefault(); reloadWithFilters(); });
+  form.addEventListener("reset", () => setTimeout(reloadWithFilters, 0));
+  older.addEventListener("click", async () => {
+    try {
+      const rows = await load(true);
+      if (rows.length) rows[0].querySelector("td").setAttribute("tabindex", "-1");
+      if (rows.length) rows[0].querySelector("td").focus();
+    } catch (error) {
+      say(status, STRINGS.loadFailed(error.message), "error");
+    }
+  });
+  body.dataset.ready = "true";
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page;
   if (page === "admin-users") usersPage();
   else if (page === "admin-permissions") permissionsPage();
+  else if (page === "audit") auditPage();
 });

@@ -26,7 +26,8 @@ function formatTime(iso) {
 
 // Links to the administration pages, by role; the API decides, these only save a detour.
 const ROLE_NAV = {
-  admin: [["/admin/users", "Users"], ["/admin/permissions", "Permissions"]],
+  admin: [["/admin/users", "Users"], ["/admin/permissions", "Permissions"], ["/audit", "Audit"]],
+  auditor: [["/audit", "Audit"]],
 };
 
 let mePromise = null;
