@@ -1,6 +1,7 @@
 "use strict";
-// Administration pages: users, the permissions matrix and the audit log. Loaded after app.js,
-// whose api(), text(), formatTime() and whoAmI() it uses. The pages are shells: everything comes from the JSON API, which alone decides who may
+// Administration pages: users (and groups, once the server has them), the permissions matrix
+// and the audit log. Loaded after app.js, whose api(), text(), formatTime() and whoAmI() it
+// uses. The pages are shells: everything comes from the JSON API, which alone decides who may
 // do what; a refusal (403) is shown as such. All changes go through api().
 
 const OPERATIONS = ["live", "playback", "export", "ptz", "configure"];
@@ -45,6 +46,16 @@ const STRINGS = {
   unlocked: (user) => `${user} may log in again (failed-login count cleared).`,
   deleted: (user) => `Deleted ${user}.`,
   notChanged: (detail) => `Not changed: ${detail}`,
+  // Groups (shown only when the server has groups)
+  groupsCount: (n) => (n === 1 ? "1 group." : `${n} groups.`),
+  noGroups: "No groups yet.",
+  newGroupName: "New group name",
+  createGroup: "Create group",
+  groupCreated: (name) => `Created group ${name}.`,
+  membersOf: (group) => `Members of ${group}`,
+  memberOf: (user, group) => `${user} is a member of ${group}`,
+  saveMembers: (group) => `Save members of ${group}`,
+  membersSaved: (group) => `Saved the members of ${group}.`,
   // Permissions
   user: "User",
   save: "Save",
@@ -268,6 +279,7 @@ async function usersPage() {
       say(status, STRINGS.usersCount(users.length));
     }
     restoreFocus(focused);
+    groups.usersChanged(users);
   }
 
   form.addEventListener("submit", async (event) => {
@@ -288,7 +300,96 @@ async function usersPage() {
     await reloadAndSay(STRINGS.created(username, role));
   });
 
+  const groups = groupsSection();
   render();
+  await groups.start(users);
+}
+
+// Groups: built against the groups API (GET/POST /groups, PUT /groups/{id}/members). The
+// section stays hidden on servers without it (GET /groups answers 404).
+function groupsSection() {
+  const section = byId("groups-section");
+  const status = byId("groups-status");
+  const container = byId("groups-body");
+  let available = false;
+  let users = [];
+  let groups = [];
+
+  async function load() {
+    groups = await api("/api/v1/groups");
+    render();
+  }
+
+  function memberIds(group) {
+    if (Array.isArray(group.user_ids)) return group.user_ids;
+    if (Array.isArray(group.members)) return group.members.map((m) => (typeof m === "object" ? m.id : m));
+    return [];
+  }
+
+  function groupBlock(group) {
+    const members = new Set(memberIds(group));
+    const name = group.name || `#${group.id}`;
+    const boxes = users.map((user) => {
+      const box = el("input", {
+        type: "checkbox", checked: members.has(user.id),
+        "aria-label": STRINGS.memberOf(user.username, name), dataset: { userId: user.id },
+      });
+      return el("label", { className: "chip" }, box, ` ${user.username}`);
+    });
+    const save = el("button", { type: "button", "aria-label": STRINGS.saveMembers(name) }, STRINGS.save);
+    save.addEventListener("click", async () => {
+      const userIds = [...container.querySelectorAll(`fieldset[data-group-id="${group.id}"] input:checked`)]
+        .map((box) => Number(box.dataset.userId));
+      try {
+        await api(`/api/v1/groups/${group.id}/members`, jsonBody("PUT", { user_ids: userIds }));
+        say(status, STRINGS.membersSaved(name));
+      } catch (error) {
+        say(status, STRINGS.notChanged(error.message), "error");
+      }
+    });
+    return el("fieldset", { dataset: { groupId: group.id } },
+      el("legend", {}, STRINGS.membersOf(name)), ...boxes, save);
+  }
+
+  function render() {
+    if (!available) return;
+    const nameInput = el("input", { id: "new-group-name", maxlength: 64, required: true });
+    const create = el("form", { className: "form-row" },
+      el("div", { className: "field" }, el("label", { for: "new-group-name" }, STRINGS.newGroupName), nameInput),
+      el("button", { type: "submit" }, STRINGS.createGroup));
+    create.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const name = nameInput.value.trim();
+      try {
+        await api("/api/v1/groups", jsonBody("POST", { name }));
+        say(status, STRINGS.groupCreated(name));
+        await load();
+      } catch (error) {
+        say(status, STRINGS.notCreated(error.message), "error");
+      }
+    });
+    container.replaceChildren(create, ...groups.map(groupBlock));
+    if (status.dataset.state === undefined) say(status, groups.length ? STRINGS.groupsCount(groups.length) : STRINGS.noGroups);
+  }
+
+  return {
+    async start(initialUsers) {
+      users = initialUsers;
+      try {
+        groups = await api("/api/v1/groups");
+      } catch (error) {
+        section.hidden = true; // 404: this server has no groups; anything else: not shown either
+        return;
+      }
+      available = true;
+      section.hidden = false;
+      render();
+    },
+    usersChanged(newUsers) {
+      users = newUsers;
+      render();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------- Permissions
