@@ -54,6 +54,9 @@ NOT_CAMERA_DATA = {
     "/live": "page shell; video comes from the gated WebSocket",
     "/masks": "page shell; picture and masks come from the gated API",
     "/account": "page shell; the caller's own sessions, two-factor and tokens",
+    "/admin/users": "page shell without data; accounts come from the admin-only API",
+    "/admin/permissions": "page shell without data; grants come from the admin-only API",
+    "/audit": "page shell without data; entries come from the auditor/admin-only API",
     "/static": "CSS and JavaScript only",
 }
 

@@ -57,6 +57,11 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         ("/live", "live.html"),
         ("/masks", "masks.html"),
         ("/account", "account.html"),
+        # Administration: the API refuses non-administrators (and non-auditors for /audit);
+        # the pages then say so.
+        ("/admin/users", "admin_users.html"),
+        ("/admin/permissions", "admin_permissions.html"),
+        ("/audit", "audit.html"),
     ):
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse

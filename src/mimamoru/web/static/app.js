@@ -23,7 +23,9 @@ async function api(path, options = {}) {
   if (!response.ok) {
     let detail = response.statusText;
     try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
-    throw new Error(detail);
+    const error = new Error(detail);
+    error.status = response.status; // 403: no rights, 404: not there, 409/422: refused
+    throw error;
   }
   return response.status === 204 ? null : response.json();
 }
@@ -32,6 +34,36 @@ function text(element, value) { element.textContent = value; }
 
 function formatTime(iso) {
   return iso ? new Date(iso).toLocaleString() : "—";
+}
+
+// Links to the administration pages, by role; the API decides, these only save a detour.
+const ROLE_NAV = {
+  admin: [["/admin/users", "Users"], ["/admin/permissions", "Permissions"], ["/audit", "Audit"]],
+  auditor: [["/audit", "Audit"]],
+};
+
+let mePromise = null;
+
+// The caller's user name and role (GET /auth/me), asked once per page.
+function whoAmI() {
+  if (!mePromise) mePromise = api("/api/v1/auth/me");
+  return mePromise;
+}
+
+async function setupNav() {
+  const nav = document.getElementById("role-nav");
+  if (!nav || !document.getElementById("logout")) return; // not on the login page
+  let me;
+  try { me = await whoAmI(); } catch (error) { return; }
+  const links = ROLE_NAV[me.role] || [];
+  nav.replaceChildren(...links.map(([href, label]) => {
+    const link = document.createElement("a");
+    link.href = href;
+    link.textContent = label;
+    if (window.location.pathname === href) link.setAttribute("aria-current", "page");
+    return link;
+  }));
+  nav.hidden = links.length === 0;
 }
 
 function setupLogout() {
@@ -411,6 +443,7 @@ async function maskEditorPage() {
 
 document.addEventListener("DOMContentLoaded", () => {
   setupLogout();
+  setupNav();
   const page = document.body.dataset.page;
   if (page === "login") loginPage();
   else if (page === "cameras") camerasPage();

@@ -1,0 +1,688 @@
+"use strict";
+// Administration pages: users (and groups, once the server has them), the permissions matrix
+// and the audit log. Loaded after app.js, whose api(), text(), formatTime() and whoAmI() it
+// uses. The pages are shells: everything comes from the JSON API, which alone decides who may
+// do what; a refusal (403) is shown as such. All changes go through api().
+
+const OPERATIONS = ["live", "playback", "export", "ptz", "configure"];
+const ROLES = ["admin", "manager", "operator", "viewer", "auditor"];
+const PLAYBACK_WINDOW_MAX_HOURS = 87600;
+const AUDIT_PAGE_SIZE = 50;
+const AUDIT_CSV_LIMIT = 10000; // the most GET /audit gives in one answer
+const ACTION_SUGGESTIONS = [
+  "access.", "access.denied.", "auth.", "auth.login_failed", "user.", "grants.set", "camera.",
+  "hold.", "storage.", "audit.read",
+];
+
+// Every text these pages show, in one place so that it can move to translation catalogs.
+const STRINGS = {
+  loading: "Loading…",
+  denied: (detail) => `Not allowed: ${detail}. Ask an administrator if you need this page.`,
+  loadFailed: (detail) => `Could not load: ${detail}`,
+  // Users
+  you: "(you)",
+  enabled: "Enabled",
+  disabled: "Disabled",
+  never: "never",
+  roleOf: (user) => `Role of ${user}`,
+  disable: "Disable",
+  enable: "Enable",
+  resetPassword: "Reset password",
+  unlock: "Unlock",
+  remove: "Delete",
+  actionFor: (action, user) => `${action} ${user}`, // "Disable alice": the visible text first
+  newPasswordFor: (user) => `New password for ${user}`,
+  setPassword: "Set password",
+  cancel: "Cancel",
+  confirmDelete: (user) => `Delete the account ${user}? Its grants and sessions go with it. ` +
+    "This cannot be undone.",
+  usersCount: (n) => (n === 1 ? "1 account." : `${n} accounts.`),
+  created: (user, role) => `Created ${user} (${role}). Grant cameras on the Permissions page.`,
+  notCreated: (detail) => `Not created: ${detail}`,
+  roleChanged: (user, role) => `${user} is now ${role}.`,
+  disabledDone: (user) => `${user} is disabled; their sessions have ended.`,
+  enabledDone: (user) => `${user} is enabled again.`,
+  passwordDone: (user) => `New password set for ${user}; their sessions have ended.`,
+  unlocked: (user) => `${user} may log in again (failed-login count cleared).`,
+  deleted: (user) => `Deleted ${user}.`,
+  notChanged: (detail) => `Not changed: ${detail}`,
+  // Groups (shown only when the server has groups)
+  groupsCount: (n) => (n === 1 ? "1 group." : `${n} groups.`),
+  noGroups: "No groups yet.",
+  newGroupName: "New group name",
+  createGroup: "Create group",
+  groupCreated: (name) => `Created group ${name}.`,
+  membersOf: (group) => `Members of ${group}`,
+  memberOf: (user, group) => `${user} is a member of ${group}`,
+  saveMembers: (group) => `Save members of ${group}`,
+  membersSaved: (group) => `Saved the members of ${group}.`,
+  // Permissions
+  user: "User",
+  save: "Save",
+  saveHeader: "Save",
+  windowHeader: "Window (h)",
+  operationLabel: (op, user, camera) => `${op} for ${user} on ${camera}`,
+  windowLabel: (user, camera) => `Playback window in hours for ${user} on ${camera}`,
+  noLimit: "no limit",
+  saveGrantsOf: (user) => `Save grants of ${user}`,
+  adminAll: "All cameras, every operation (administrator)",
+  disabledMark: "disabled",
+  noCameras: "No cameras yet: add one with `mimamoru camera add` first.",
+  noUsers: "No accounts other than administrators yet: create one on the Users page.",
+  matrixReady: (users, cameras) => `${users} user(s), ${cameras} camera(s). ` +
+    "Changes apply when you save the user's row.",
+  unsaved: "Unsaved changes",
+  saving: "Saving…",
+  saved: "Saved",
+  savedFor: (user) => `Saved the grants of ${user}.`,
+  notSaved: (detail) => `Not saved: ${detail}`,
+  badWindow: (camera) => `the playback window on ${camera} must be a whole number of hours ` +
+    `from 1 to ${PLAYBACK_WINDOW_MAX_HOURS}, or empty for no limit`,
+  leaveUnsaved: "Some grants are not saved yet.",
+  // Audit
+  noEntries: "No entries match these filters.",
+  entriesShown: (n, more) => `${n} entr${n === 1 ? "y" : "ies"}, newest first` +
+    (more ? "; more are older." : "."),
+  outcomeDenied: "denied",
+  outcomeFailed: "failed",
+  cameraNumber: (id) => `#${id}`,
+  cameraNamed: (name, id) => `${name} (#${id})`,
+};
+
+function byId(id) { return document.getElementById(id); }
+
+// Creates an element: el("button", { type: "button", "aria-label": "…" }, "text", child, …).
+function el(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "dataset") Object.assign(element.dataset, value);
+    else if (name === "className") element.className = value;
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  element.append(...children.filter((child) => child !== null && child !== undefined));
+  return element;
+}
+
+// Shows a message in a status element; state is "ok", "error" or "busy" (for styles and tests).
+function say(element, message, state = "ok") {
+  text(element, message);
+  element.dataset.state = state;
+  element.classList.toggle("error", state === "error");
+  element.hidden = false;
+}
+
+// The first request of each page decides whether the page is shown or refused.
+function showRefusal(error) {
+  const denied = byId("admin-denied");
+  text(denied, error.status === 403 ? STRINGS.denied(error.message) : STRINGS.loadFailed(error.message));
+  denied.dataset.status = String(error.status || "");
+  denied.hidden = false;
+  byId("admin-content").hidden = true;
+}
+
+function reveal() { byId("admin-content").hidden = false; }
+
+// Keeps keyboard focus on "the same" control when a list is drawn again.
+function focusKey() { return document.activeElement ? document.activeElement.dataset.focusKey : undefined; }
+function restoreFocus(key) {
+  if (!key) return;
+  const target = document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+  if (target) target.focus();
+}
+
+function jsonBody(method, body) {
+  return { method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+}
+
+// ---------------------------------------------------------------------------------- Users
+
+async function usersPage() {
+  const status = byId("users-status");
+  const body = document.querySelector("#users tbody");
+  const lastLoginHeader = document.querySelector('#users th[data-column="last-login"]');
+  const form = byId("create-user");
+  const createError = byId("create-error");
+  let users;
+  try {
+    users = await api("/api/v1/users");
+  } catch (error) {
+    showRefusal(error);
+    return;
+  }
+  reveal();
+  const me = await whoAmI().catch(() => ({ username: null }));
+
+  form.role.replaceChildren(...ROLES.map((role) => el("option", { value: role, selected: role === "viewer" }, role)));
+
+  async function reload() {
+    users = await api("/api/v1/users");
+    render();
+  }
+
+  // Reloads the list, then says what happened (so the message means the list is current).
+  async function reloadAndSay(message, state = "ok") {
+    try {
+      await reload();
+    } catch (error) {
+      // 403: you took your own administrator role away.
+      if (error.status === 403) showRefusal(error);
+      else say(status, STRINGS.loadFailed(error.message), "error");
+      return;
+    }
+    say(status, message, state);
+  }
+
+  // Runs one change; either way the list is reloaded (a refused role change shows the old one).
+  async function change(request, success) {
+    try {
+      await request();
+    } catch (error) {
+      await reloadAndSay(STRINGS.notChanged(error.message), "error");
+      return;
+    }
+    await reloadAndSay(success);
+  }
+
+  function passwordRow(user, columns) {
+    const id = `password-${user.id}`;
+    const input = el("input", {
+      id, type: "password", autocomplete: "new-password", required: true,
+      "aria-label": STRINGS.newPasswordFor(user.username), dataset: { focusKey: `${user.id}:password-input` },
+    });
+    const error = el("p", { className: "error", role: "alert", hidden: true });
+    const cancel = el("button", {
+      type: "button", className: "secondary", "aria-label": STRINGS.actionFor(STRINGS.cancel, user.username),
+    }, STRINGS.cancel);
+    const formElement = el("form", { className: "form-row" }, input,
+      el("button", { type: "submit", "aria-label": STRINGS.actionFor(STRINGS.setPassword, user.username) },
+        STRINGS.setPassword), cancel);
+    const row = el("tr", { className: "subrow", dataset: { passwordFor: user.username } },
+      el("td", { colspan: columns }, formElement, error));
+    cancel.addEventListener("click", () => {
+      row.remove();
+      const opener = document.querySelector(`[data-focus-key="${user.id}:password"]`);
+      if (opener) opener.focus();
+    });
+    formElement.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.hidden = true;
+      try {
+        await api(`/api/v1/users/${user.id}`, jsonBody("PATCH", { password: input.value }));
+      } catch (failure) {
+        text(error, STRINGS.notChanged(failure.message));
+        error.hidden = false;
+        input.focus();
+        return;
+      }
+      // A new password for yourself ends your own session too: reload() then leads to the login.
+      await reloadAndSay(STRINGS.passwordDone(user.username));
+    });
+    return [row, input];
+  }
+
+  function userRow(user, showLastLogin) {
+    const name = user.username;
+    const row = el("tr", { dataset: { userId: user.id, username: name } });
+    row.append(el("th", { scope: "row" }, name, name === me.username ? ` ${STRINGS.you}` : ""));
+
+    const role = el("select", { "aria-label": STRINGS.roleOf(name), dataset: { focusKey: `${user.id}:role` } },
+      ...ROLES.map((value) => el("option", { value, selected: value === user.role }, value)));
+    role.addEventListener("change", () => change(
+      () => api(`/api/v1/users/${user.id}`, jsonBody("PATCH", { role: role.value })),
+      STRINGS.roleChanged(name, role.value)));
+    row.append(el("td", {}, role));
+    row.append(el("td", { className: user.disabled ? "state-disabled" : "" },
+      user.disabled ? STRINGS.disabled : STRINGS.enabled));
+    row.append(el("td", {}, formatTime(user.created_at)));
+    if (showLastLogin) row.append(el("td", {}, user.last_login_at ? formatTime(user.last_login_at) : STRINGS.never));
+
+    const button = (label, key, handler, extra = {}) => {
+      const element = el("button", {
+        type: "button", "aria-label": STRINGS.actionFor(label, name),
+        dataset: { focusKey: `${user.id}:${key}` }, ...extra,
+      }, label);
+      element.addEventListener("click", handler);
+      return element;
+    };
+    const actions = el("td", { className: "actions" });
+    actions.append(
+      button(user.disabled ? STRINGS.enable : STRINGS.disable, "disabled", () => change(
+        () => api(`/api/v1/users/${user.id}`, jsonBody("PATCH", { disabled: !user.disabled })),
+        user.disabled ? STRINGS.enabledDone(name) : STRINGS.disabledDone(name))),
+      button(STRINGS.resetPassword, "password", () => {
+        const open = body.querySelector(`tr[data-password-for="${CSS.escape(name)}"]`);
+        if (open) { open.querySelector("input").focus(); return; }
+        const [subrow, input] = passwordRow(user, row.children.length);
+        row.after(subrow);
+        input.focus();
+      }, { className: "secondary" }),
+      button(STRINGS.unlock, "unlock", () => change(
+        () => api(`/api/v1/users/${user.id}/unlock`, { method: "POST" }), STRINGS.unlocked(name)),
+      { className: "secondary" }),
+      button(STRINGS.remove, "delete", () => {
+        if (!window.confirm(STRINGS.confirmDelete(name))) return;
+        change(() => api(`/api/v1/users/${user.id}`, { method: "DELETE" }), STRINGS.deleted(name));
+      }, { className: "danger" }),
+    );
+    row.append(actions);
+    return row;
+  }
+
+  function render() {
+    const focused = focusKey();
+    // The list shows the last login only where the server reports it.
+    const showLastLogin = users.some((user) => "last_login_at" in user);
+    lastLoginHeader.hidden = !showLastLogin;
+    body.replaceChildren(...users.map((user) => userRow(user, showLastLogin)));
+    if (status.dataset.state === undefined || status.dataset.state === "busy") {
+      say(status, STRINGS.usersCount(users.length));
+    }
+    restoreFocus(focused);
+    groups.usersChanged(users);
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    createError.hidden = true;
+    const username = form.username.value.trim();
+    const role = form.role.value;
+    try {
+      await api("/api/v1/users", jsonBody("POST", { username, password: form.password.value, role }));
+    } catch (error) {
+      text(createError, STRINGS.notCreated(error.message));
+      createError.hidden = false;
+      (/password/i.test(error.message) ? form.password : form.username).focus();
+      return;
+    }
+    form.reset();
+    form.role.value = "viewer";
+    await reloadAndSay(STRINGS.created(username, role));
+  });
+
+  const groups = groupsSection();
+  render();
+  await groups.start(users);
+}
+
+// Groups: built against the groups API (GET/POST /groups, PUT /groups/{id}/members). The
+// section stays hidden on servers without it (GET /groups answers 404).
+function groupsSection() {
+  const section = byId("groups-section");
+  const status = byId("groups-status");
+  const container = byId("groups-body");
+  let available = false;
+  let users = [];
+  let groups = [];
+
+  async function load() {
+    groups = await api("/api/v1/groups");
+    render();
+  }
+
+  function memberIds(group) {
+    if (Array.isArray(group.user_ids)) return group.user_ids;
+    if (Array.isArray(group.members)) return group.members.map((m) => (typeof m === "object" ? m.id : m));
+    return [];
+  }
+
+  function groupBlock(group) {
+    const members = new Set(memberIds(group));
+    const name = group.name || `#${group.id}`;
+    const boxes = users.map((user) => {
+      const box = el("input", {
+        type: "checkbox", checked: members.has(user.id),
+        "aria-label": STRINGS.memberOf(user.username, name), dataset: { userId: user.id },
+      });
+      return el("label", { className: "chip" }, box, ` ${user.username}`);
+    });
+    const save = el("button", { type: "button", "aria-label": STRINGS.saveMembers(name) }, STRINGS.save);
+    save.addEventListener("click", async () => {
+      const userIds = [...container.querySelectorAll(`fieldset[data-group-id="${group.id}"] input:checked`)]
+        .map((box) => Number(box.dataset.userId));
+      try {
+        await api(`/api/v1/groups/${group.id}/members`, jsonBody("PUT", { user_ids: userIds }));
+        say(status, STRINGS.membersSaved(name));
+      } catch (error) {
+        say(status, STRINGS.notChanged(error.message), "error");
+      }
+    });
+    return el("fieldset", { dataset: { groupId: group.id } },
+      el("legend", {}, STRINGS.membersOf(name)), ...boxes, save);
+  }
+
+  function render() {
+    if (!available) return;
+    const nameInput = el("input", { id: "new-group-name", maxlength: 64, required: true });
+    const create = el("form", { className: "form-row" },
+      el("div", { className: "field" }, el("label", { for: "new-group-name" }, STRINGS.newGroupName), nameInput),
+      el("button", { type: "submit" }, STRINGS.createGroup));
+    create.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const name = nameInput.value.trim();
+      try {
+        await api("/api/v1/groups", jsonBody("POST", { name }));
+        say(status, STRINGS.groupCreated(name));
+        await load();
+      } catch (error) {
+        say(status, STRINGS.notCreated(error.message), "error");
+      }
+    });
+    container.replaceChildren(create, ...groups.map(groupBlock));
+    if (status.dataset.state === undefined) say(status, groups.length ? STRINGS.groupsCount(groups.length) : STRINGS.noGroups);
+  }
+
+  return {
+    async start(initialUsers) {
+      users = initialUsers;
+      try {
+        groups = await api("/api/v1/groups");
+      } catch (error) {
+        section.hidden = true; // 404: this server has no groups; anything else: not shown either
+        return;
+      }
+      available = true;
+      section.hidden = false;
+      render();
+    },
+    usersChanged(newUsers) {
+      users = newUsers;
+      render();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- Permissions
+
+async function permissionsPage() {
+  const status = byId("permissions-status");
+  const table = byId("permissions");
+  let users;
+  try {
+    users = await api("/api/v1/users");
+  } catch (error) {
+    showRefusal(error);
+    return;
+  }
+  reveal();
+  let cameras;
+  const grants = new Map();
+  try {
+    cameras = await api("/api/v1/cameras");
+    await Promise.all(users.filter((user) => user.role !== "admin").map(async (user) => {
+      grants.set(user.id, (await api(`/api/v1/users/${user.id}/grants`)).grants);
+    }));
+  } catch (error) {
+    say(status, STRINGS.loadFailed(error.message), "error");
+    return;
+  }
+  if (cameras.length === 0) { say(status, STRINGS.noCameras); table.hidden = true; return; }
+  const editable = users.filter((user) => user.role !== "admin");
+  const shownCameras = new Set(cameras.map((camera) => camera.id));
+  const columnsPerCamera = OPERATIONS.length + 1;
+
+  // Two header rows: cameras over their operations and window.
+  const colgroups = [el("colgroup"), ...cameras.map(() => el("colgroup", { span: columnsPerCamera })), el("colgroup")];
+  table.querySelectorAll("colgroup").forEach((node) => node.remove());
+  table.querySelector("caption").after(...colgroups);
+  table.tHead.replaceChildren(
+    el("tr", {},
+      el("th", { scope: "col", rowspan: 2 }, STRINGS.user),
+      ...cameras.map((camera) => el("th", { scope: "colgroup", colspan: columnsPerCamera, className: "camera" }, camera.name)),
+      el("th", { scope: "col", rowspan: 2 }, STRINGS.saveHeader)),
+    el("tr", {}, ...cameras.flatMap(() => [
+      ...OPERATIONS.map((op) => el("th", { scope: "col", className: "op" }, op)),
+      el("th", { scope: "col", className: "op" }, STRINGS.windowHeader),
+    ])),
+  );
+
+  function userLabel(user) {
+    return el("th", { scope: "row" }, user.username,
+      el("span", { className: "muted small" }, ` ${user.role}${user.disabled ? `, ${STRINGS.disabledMark}` : ""}`));
+  }
+
+  function adminRow(user) {
+    return el("tr", { className: "admin", dataset: { username: user.username } }, userLabel(user),
+      el("td", { colspan: cameras.length * columnsPerCamera + 1, className: "muted" }, STRINGS.adminAll));
+  }
+
+  function editableRow(user) {
+    const row = el("tr", { dataset: { username: user.username, userId: user.id } });
+    const rowStatus = el("span", { className: "row-status", role: "status" });
+    const byCamera = new Map((grants.get(user.id) || []).map((grant) => [grant.camera_id, grant]));
+    const cells = [];
+    for (const camera of cameras) {
+      const grant = byCamera.get(camera.id);
+      for (const op of OPERATIONS) {
+        cells.push(el("td", { className: "op" }, el("input", {
+          type: "checkbox", checked: Boolean(grant && grant.operations.includes(op)),
+          "aria-label": STRINGS.operationLabel(op, user.username, camera.name),
+          dataset: { cameraId: camera.id, operation: op },
+        })));
+      }
+      cells.push(el("td", { className: "window" }, el("input", {
+        type: "number", min: 1, max: PLAYBACK_WINDOW_MAX_HOURS, step: 1, inputmode: "numeric",
+        placeholder: STRINGS.noLimit, value: grant && grant.playback_window_hours ? grant.playback_window_hours : "",
+        "aria-label": STRINGS.windowLabel(user.username, camera.name), dataset: { cameraId: camera.id, window: "" },
+      })));
+    }
+    const save = el("button", { type: "button", "aria-label": STRINGS.saveGrantsOf(user.username) }, STRINGS.save);
+    row.append(userLabel(user), ...cells, el("td", { className: "actions" }, save, " ", rowStatus));
+
+    function setState(state, message) {
+      row.dataset.state = state;
+      say(rowStatus, message, state === "error" ? "error" : state);
+    }
+    row.addEventListener("input", () => setState("dirty", STRINGS.unsaved));
+    row.addEventListener("change", () => setState("dirty", STRINGS.unsaved));
+
+    function collect() {
+      // Grants on cameras this list does not show are kept as they are.
+      const result = (grants.get(user.id) || []).filter((grant) => !shownCameras.has(grant.camera_id));
+      for (const camera of cameras) {
+        const operations = OPERATIONS.filter((op) =>
+          row.querySelector(`input[data-camera-id="${camera.id}"][data-operation="${op}"]`).checked);
+        const windowInput = row.querySelector(`input[data-camera-id="${camera.id}"][data-window]`);
+        const raw = windowInput.value.trim();
+        let hours = null;
+        if (raw !== "" || windowInput.validity.badInput) {
+          hours = Number(raw);
+          if (!Number.isInteger(hours) || hours < 1 || hours > PLAYBACK_WINDOW_MAX_HOURS) {
+            windowInput.focus();
+            throw new Error(STRINGS.badWindow(camera.name));
+          }
+        }
+        if (operations.length) result.push({ camera_id: camera.id, operations, playback_window_hours: hours });
+      }
+      return result;
+    }
+
+    save.addEventListener("click", async () => {
+      let body;
+      try {
+        body = collect();
+      } catch (error) {
+        setState("error", STRINGS.notSaved(error.message));
+        return;
+      }
+      setState("busy", STRINGS.saving);
+      try {
+        const answer = await api(`/api/v1/users/${user.id}/grants`, jsonBody("PUT", { grants: body }));
+        grants.set(user.id, answer.grants);
+      } catch (error) {
+        setState("error", STRINGS.notSaved(error.message));
+        return;
+      }
+      const fresh = editableRow(user);
+      row.replaceWith(fresh);
+      fresh.querySelector("button").focus();
+      fresh.dataset.state = "saved";
+      say(fresh.querySelector(".row-status"), STRINGS.saved);
+      say(status, STRINGS.savedFor(user.username));
+    });
+    return row;
+  }
+
+  table.tBodies[0].replaceChildren(...users.map((user) => (user.role === "admin" ? adminRow(user) : editableRow(user))));
+  say(status, editable.length ? STRINGS.matrixReady(editable.length, cameras.length) : STRINGS.noUsers);
+  table.dataset.ready = "true";
+  window.addEventListener("beforeunload", (event) => {
+    if (table.querySelector('tr[data-state="dirty"], tr[data-state="error"]')) {
+      event.preventDefault();
+      event.returnValue = STRINGS.leaveUnsaved;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------- Audit
+
+// The outcome as recorded, or as the action name tells it for entries that do not record one.
+function auditOutcome(entry) {
+  if (entry.detail && typeof entry.detail.outcome === "string") return entry.detail.outcome;
+  if (entry.action.includes(".denied") || entry.action.includes("_refused")) return STRINGS.outcomeDenied;
+  if (entry.action.includes("_failed")) return STRINGS.outcomeFailed;
+  return "";
+}
+
+function localInputToIso(value) {
+  if (!value) return null;
+  const date = new Date(value); // datetime-local values are local time
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+async function auditPage() {
+  const form = byId("audit-filters");
+  const status = byId("audit-status");
+  const body = document.querySelector("#audit tbody");
+  const older = byId("audit-older");
+  const csv = byId("audit-csv");
+  const cameraNames = new Map();
+  const actorsSeen = new Set();
+  let applied = new URLSearchParams();
+  let lastId = null;
+  let shown = 0;
+  let seenCamera = () => {};
+  let requests = 0;
+
+  byId("action-list").replaceChildren(...ACTION_SUGGESTIONS.map((value) => el("option", { value })));
+
+  function filtersFromForm() {
+    const params = new URLSearchParams();
+    const actor = byId("filter-actor").value.trim();
+    const camera = byId("filter-camera").value;
+    const action = byId("filter-action").value.trim();
+    const since = localInputToIso(byId("filter-since").value);
+    const until = localInputToIso(byId("filter-until").value);
+    if (actor) params.set("actor", actor);
+    if (camera) params.set("camera_id", camera);
+    if (action) params.set("action", action);
+    if (since) params.set("since", since);
+    if (until) params.set("until", until);
+    return params;
+  }
+
+  function cameraLabel(id) {
+    if (id === null || id === undefined) return "";
+    return cameraNames.has(id) ? STRINGS.cameraNamed(cameraNames.get(id), id) : STRINGS.cameraNumber(id);
+  }
+
+  function entryRow(entry) {
+    const outcome = auditOutcome(entry);
+    const detail = { ...entry.detail };
+    const client = typeof detail.client === "string" ? detail.client : "";
+    delete detail.client; // shown in their own columns
+    delete detail.outcome;
+    const time = el("time", { datetime: entry.occurred_at, title: entry.occurred_at }, formatTime(entry.occurred_at));
+    const detailText = Object.keys(detail).length ? JSON.stringify(detail) : "";
+    return el("tr", { dataset: { id: entry.id, action: entry.action }, className: outcome && outcome !== "allowed" ? "refused" : "" },
+      el("td", {}, time),
+      el("td", {}, entry.actor),
+      el("td", {}, client),
+      el("td", {}, el("code", {}, entry.action)),
+      el("td", {}, outcome),
+      el("td", {}, cameraLabel(entry.camera_id)),
+      el("td", { className: "detail" }, detailText ? el("code", {}, detailText) : ""));
+  }
+
+  // Loads the newest page for the applied filters, or (append) the page older than the last.
+  async function load(append) {
+    const params = new URLSearchParams(applied);
+    params.set("limit", String(AUDIT_PAGE_SIZE));
+    if (append && lastId !== null) params.set("before_id", String(lastId));
+    say(status, STRINGS.loading, "busy");
+    const request = ++requests;
+    const entries = await api(`/api/v1/audit?${params}`);
+    if (request !== requests) return []; // a newer request has replaced this one
+    const rows = entries.map(entryRow);
+    if (append) body.append(...rows); else body.replaceChildren(...rows);
+    shown = append ? shown + entries.length : entries.length;
+    if (entries.length) lastId = entries[entries.length - 1].id;
+    const more = entries.length === AUDIT_PAGE_SIZE;
+    older.hidden = !more;
+    entries.forEach((entry) => {
+      actorsSeen.add(entry.actor);
+      if (entry.camera_id) seenCamera(entry.camera_id);
+    });
+    byId("actor-list").replaceChildren(...[...actorsSeen].sort().map((value) => el("option", { value })));
+    say(status, shown ? STRINGS.entriesShown(shown, more) : STRINGS.noEntries);
+    return rows;
+  }
+
+  function apply() {
+    applied = filtersFromForm();
+    const download = new URLSearchParams(applied);
+    download.set("format", "csv");
+    download.set("limit", String(AUDIT_CSV_LIMIT));
+    csv.href = `/api/v1/audit?${download}`;
+    lastId = null;
+  }
+
+  // Auditors see the names only of the cameras they are granted; others show as numbers.
+  const select = byId("filter-camera");
+  function addCameraOption(id) {
+    if (select.querySelector(`option[value="${id}"]`)) return;
+    select.append(el("option", { value: id }, cameraLabel(id)));
+  }
+  try {
+    (await api("/api/v1/cameras")).forEach((camera) => cameraNames.set(camera.id, camera.name));
+  } catch (error) { /* names are a convenience; the log itself decides below */ }
+  cameraNames.forEach((name, id) => addCameraOption(id));
+  seenCamera = addCameraOption;
+
+  apply();
+  try {
+    await load(false);
+  } catch (error) {
+    showRefusal(error);
+    return;
+  }
+  reveal();
+
+  async function reloadWithFilters() {
+    apply();
+    try {
+      await load(false);
+    } catch (error) {
+      say(status, STRINGS.loadFailed(error.message), "error");
+    }
+  }
+  form.addEventListener("submit", (event) => { event.preventDefault(); reloadWithFilters(); });
+  form.addEventListener("reset", () => setTimeout(reloadWithFilters, 0));
+  older.addEventListener("click", async () => {
+    try {
+      const rows = await load(true);
+      if (rows.length) rows[0].querySelector("td").setAttribute("tabindex", "-1");
+      if (rows.length) rows[0].querySelector("td").focus();
+    } catch (error) {
+      say(status, STRINGS.loadFailed(error.message), "error");
+    }
+  });
+  body.dataset.ready = "true";
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  const page = document.body.dataset.page;
+  if (page === "admin-users") usersPage();
+  else if (page === "admin-permissions") permissionsPage();
+  else if (page === "audit") auditPage();
+});
