@@ -12,7 +12,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from mimamoru import __version__
-from mimamoru.api import audit, auth, cameras, live, recordings, storage, system, users
+from mimamoru.api import (
+    audit,
+    auth,
+    camera_groups,
+    cameras,
+    groups,
+    live,
+    recordings,
+    storage,
+    system,
+    users,
+)
 from mimamoru.api.deps import Dependencies
 from mimamoru.errors import NotFoundError, ValidationFailedError
 from mimamoru.security import SecurityHeaders
@@ -63,6 +74,8 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(live.build_router(deps), prefix=API_PREFIX)
     app.include_router(storage.build_router(deps), prefix=API_PREFIX)
     app.include_router(users.build_router(deps), prefix=API_PREFIX)
+    app.include_router(groups.build_router(deps), prefix=API_PREFIX)
+    app.include_router(camera_groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 

@@ -112,9 +112,7 @@ def parse_grants(items: Sequence[Mapping[str, Any]]) -> list[GrantRecord]:
             if camera_id is None and camera_group_id is None:
                 raise ValidationFailedError("camera_id or camera_group_id is missing")
             if camera_id is not None and camera_group_id is not None:
-                raise ValidationFailedError(
-                    "give camera_id or camera_group_id, not both (one grant per target)"
-                )
+                raise ValidationFailedError("give camera_id or camera_group_id, not both")
             if camera_id is not None:
                 camera_id = _positive_id(camera_id, "camera_id")
             else:
