@@ -15,7 +15,9 @@ from mimamoru import __version__
 from mimamoru.api import (
     audit,
     auth,
+    camera_groups,
     cameras,
+    groups,
     live,
     recordings,
     storage,
@@ -75,6 +77,8 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(storage.build_router(deps), prefix=API_PREFIX)
     app.include_router(users.build_router(deps), prefix=API_PREFIX)
     app.include_router(user_security.build_router(deps), prefix=API_PREFIX)
+    app.include_router(groups.build_router(deps), prefix=API_PREFIX)
+    app.include_router(camera_groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 

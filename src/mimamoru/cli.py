@@ -12,6 +12,8 @@ import click
 from mimamoru import __version__
 from mimamoru.cameras import DEFAULT_RETENTION_HOURS, parse_retention
 from mimamoru.commands import audit as audit_commands
+from mimamoru.commands import camera_groups as camera_group_commands
+from mimamoru.commands import groups as group_commands
 from mimamoru.commands import keys as key_commands
 from mimamoru.commands import storage as storage_commands
 from mimamoru.commands import users as user_commands
@@ -39,6 +41,8 @@ def main() -> None:
 
 
 main.add_command(audit_commands.audit)
+main.add_command(camera_group_commands.camera_group)
+main.add_command(group_commands.group)
 main.add_command(key_commands.keys)
 main.add_command(storage_commands.storage)
 main.add_command(user_commands.user)

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from mimamoru.access.accounts import AccountService
+from mimamoru.access.camera_groups import CameraGroupService
 from mimamoru.access.gate import AccessGate
 from mimamoru.access.grants import GrantService
+from mimamoru.access.groups import GroupService
+from mimamoru.access.permissions import PermissionService
 from mimamoru.access.sessions import SessionManager
 from mimamoru.access.throttle import LoginThrottle
 from mimamoru.access.tokens import ApiTokenService
@@ -51,6 +54,9 @@ class Services:
     sessions: SessionManager
     gate: AccessGate
     grants: GrantService
+    groups: GroupService
+    camera_groups: CameraGroupService
+    permissions: PermissionService
     accounts: AccountService
     cameras: CameraService
     segments: SegmentIndex
@@ -122,6 +128,9 @@ class Services:
             ),
             gate=AccessGate(database, audit, clock),
             grants=GrantService(database, clock, audit),
+            groups=GroupService(database, clock, audit),
+            camera_groups=CameraGroupService(database, clock, audit),
+            permissions=PermissionService(database),
             accounts=AccountService(database, clock, audit),
             cameras=cameras,
             segments=segments,

@@ -119,7 +119,14 @@ def test_admin_creates_a_user_grants_a_camera_and_the_user_sees_only_it(
 
     grants = admin_client.get(f"/api/v1/users/{alice['id']}/grants").json()
     assert grants == {
-        "grants": [{"camera_id": front.id, "operations": ["live"], "playback_window_hours": None}]
+        "grants": [
+            {
+                "camera_id": front.id,
+                "camera_group_id": None,
+                "operations": ["live"],
+                "playback_window_hours": None,
+            }
+        ]
     }
 
     # alice, in a browser of her own, sees that camera only, and no administration links.
@@ -292,8 +299,18 @@ def test_matrix_window_and_keeping_other_grants(
     save.click()
     expect(row.locator(".row-status")).to_have_text("Saved", timeout=SLOW)
     assert admin_client.get(f"/api/v1/users/{carol}/grants").json()["grants"] == [
-        {"camera_id": front.id, "operations": ["playback"], "playback_window_hours": 24},
-        {"camera_id": yard.id, "operations": ["live"], "playback_window_hours": 6},
+        {
+            "camera_id": front.id,
+            "camera_group_id": None,
+            "operations": ["playback"],
+            "playback_window_hours": 24,
+        },
+        {
+            "camera_id": yard.id,
+            "camera_group_id": None,
+            "operations": ["live"],
+            "playback_window_hours": 6,
+        },
     ]
 
     # Unticking everything takes every right away.

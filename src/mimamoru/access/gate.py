@@ -18,13 +18,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mimamoru.access.grants import WINDOWED, record_of
+from mimamoru.access.grants import WINDOWED
+from mimamoru.access.permissions import cameras_visible_to, permission_of
 from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import cameras as camera_queries
-from mimamoru.db import grants as grant_queries
 from mimamoru.db.engine import Database
 from mimamoru.errors import NotFoundError
 
@@ -65,8 +65,11 @@ class AccessGate:
     ) -> bool:
         """The policy, in one place: admins may do everything; anyone else needs a grant.
 
-        ``view`` (name and status) comes with any grant on the camera. A grant's playback
-        window limits playback and export to footage that started within the last N hours.
+        The grants that count are the user's own and their groups', on the camera or on a
+        camera group holding it; together they allow the union of their operations
+        (:mod:`mimamoru.access.permissions`). ``view`` (name and status) comes with any of
+        them. The most permissive playback window among the grants that include the
+        operation limits playback and export to footage that started within the last N hours.
         """
         if not _in_scope(principal, operation):
             return False
@@ -87,16 +90,12 @@ class AccessGate:
             return False
         if principal.role is Role.ADMIN:
             return True
-        row = grant_queries.grant_for(session, principal.user_id, camera_id)
-        if row is None:
+        permission = permission_of(session, principal.user_id, camera_id)
+        if permission is None or not permission.allows(operation):
             return False
-        grant = record_of(row)
-        if operation is Operation.VIEW:
-            return True
-        if operation not in grant.operations:
-            return False
-        if operation in WINDOWED and grant.playback_window_hours and time_range is not None:
-            oldest = self._clock.now() - timedelta(hours=grant.playback_window_hours)
+        window = permission.window_hours(operation)
+        if operation in WINDOWED and window and time_range is not None:
+            oldest = self._clock.now() - timedelta(hours=window)
             # A minute of grace: "the last 24 hours" computed a moment earlier still counts.
             return time_range[0] >= oldest - WINDOW_GRACE
         return True
@@ -104,12 +103,12 @@ class AccessGate:
     def earliest_start(
         self, principal: Principal, camera_id: int, operation: Operation
     ) -> datetime | None:
-        """The oldest footage the caller's grant reaches back to, or ``None`` if unlimited."""
+        """The oldest footage the caller's grants reach back to, or ``None`` if unlimited."""
         if principal.role is Role.ADMIN or operation not in WINDOWED:
             return None
         with self._database.session() as session:
-            row = grant_queries.grant_for(session, principal.user_id, camera_id)
-            window = row.playback_window_hours if row is not None else None
+            permission = permission_of(session, principal.user_id, camera_id)
+            window = permission.window_hours(operation) if permission is not None else None
         return self._clock.now() - timedelta(hours=window) if window else None
 
     def authorize(
@@ -159,7 +158,5 @@ class AccessGate:
         if principal.role is Role.ADMIN:
             return list(camera_ids)
         with self._database.session() as session:
-            granted = {
-                row.camera_id for row in grant_queries.grants_of_user(session, principal.user_id)
-            }
+            granted = cameras_visible_to(session, principal.user_id)
         return [camera_id for camera_id in camera_ids if camera_id in granted]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -196,19 +196,28 @@ class UserPatch(Strict):
     disabled: bool | None = Field(default=None, description="A disabled account cannot log in")
 
 
+class GroupRefOut(BaseModel):
+    id: int
+    name: str
+
+
 class UserOut(BaseModel):
     id: int
     username: str
     role: str
     disabled: bool
     created_at: datetime
+    groups: list[GroupRefOut] = Field(description="The groups the user is a member of")
 
 
 class GrantIn(Strict):
     # Strict: "1" or true must not quietly become camera 1.
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    camera_id: int
+    camera_id: int | None = Field(default=None, description="The camera; or camera_group_id")
+    camera_group_id: int | None = Field(
+        default=None, description="The camera group (every camera in it); or camera_id"
+    )
     operations: list[str] = Field(description="live, playback, export, ptz, configure")
     playback_window_hours: int | None = Field(
         default=None, description="Playback and export only of footage from the last N hours"
@@ -220,13 +229,91 @@ class GrantsIn(Strict):
 
 
 class GrantOut(BaseModel):
-    camera_id: int
+    camera_id: int | None = Field(description="The camera, or null for a camera group grant")
+    camera_group_id: int | None = Field(description="The camera group, or null")
     operations: list[str]
     playback_window_hours: int | None
 
 
 class GrantsOut(BaseModel):
     grants: list[GrantOut]
+
+
+class GroupIn(Strict):
+    name: str = Field(min_length=1, max_length=64, description="Unique")
+    description: str = Field(default="", max_length=2000)
+
+
+class GroupPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class GroupOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    member_ids: list[int] = Field(description="User ids of the members, ascending")
+    created_at: datetime
+
+
+class MembersIn(Strict):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    user_ids: list[int] = Field(description="All members; replaces the current ones")
+
+
+class CameraGroupIn(Strict):
+    name: str = Field(min_length=1, max_length=100, description="Unique")
+    description: str = Field(default="", max_length=2000)
+
+
+class CameraGroupPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class CameraGroupOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    camera_ids: list[int] = Field(description="Ids of the cameras in it, ascending")
+    created_at: datetime
+
+
+class CamerasIn(Strict):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    camera_ids: list[int] = Field(description="All cameras; replaces the current ones")
+
+
+class GrantSourceOut(BaseModel):
+    kind: Literal["user", "group"] = Field(description="The user's own grant, or a group's")
+    group_id: int | None
+    group_name: str | None
+    camera_group_id: int | None = Field(description="Null when the grant names the camera")
+    camera_group_name: str | None
+    operations: list[str]
+    playback_window_hours: int | None
+
+
+class CameraPermissionOut(BaseModel):
+    camera_id: int
+    camera_name: str
+    operations: list[str] = Field(description="Everything the grants allow together")
+    playback_window_hours: int | None = Field(
+        description="How far back playback reaches; null: unlimited, or playback not allowed"
+    )
+    export_window_hours: int | None = Field(
+        description="How far back export reaches; null: unlimited, or export not allowed"
+    )
+    via: list[GrantSourceOut] = Field(description="The grants that reach the user here")
+
+
+class PermissionsOut(BaseModel):
+    user_id: int
+    admin: bool = Field(description="An administrator may do everything, without grants")
+    cameras: list[CameraPermissionOut]
 
 
 class AuditEventOut(BaseModel):

@@ -1,18 +1,26 @@
-"""Accounts and their grants; administrators only."""
+"""Accounts, their grants and their effective permissions; administrators only."""
 
+from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 
 from mimamoru.access.accounts import Account, LastAdminError, parse_role
 from mimamoru.access.grants import GrantRecord, parse_grants
+from mimamoru.access.groups import GroupRef
+from mimamoru.access.permissions import UserPermissions
 from mimamoru.access.principal import Principal
+from mimamoru.access.roles import Operation
 from mimamoru.api.deps import Dependencies
 from mimamoru.api.schemas import (
+    CameraPermissionOut,
     ErrorOut,
     GrantOut,
     GrantsIn,
+    GrantSourceOut,
     GrantsOut,
+    GroupRefOut,
+    PermissionsOut,
     UserCreate,
     UserOut,
     UserPatch,
@@ -28,18 +36,52 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def user_out(account: Account) -> UserOut:
+def user_out(account: Account, groups: Iterable[GroupRef]) -> UserOut:
     return UserOut(
         id=account.id,
         username=account.username,
         role=account.role.value,
         disabled=account.disabled,
         created_at=account.created_at,
+        groups=[GroupRefOut(id=group.id, name=group.name) for group in groups],
     )
 
 
-def grants_out(grants: list[GrantRecord]) -> GrantsOut:
+def grants_out(grants: Sequence[GrantRecord]) -> GrantsOut:
     return GrantsOut(grants=[GrantOut(**grant.as_dict()) for grant in grants])
+
+
+def _names(operations: Iterable[Operation]) -> list[str]:
+    return sorted(operation.value for operation in operations)
+
+
+def permissions_out(permissions: UserPermissions) -> PermissionsOut:
+    return PermissionsOut(
+        user_id=permissions.user_id,
+        admin=permissions.admin,
+        cameras=[
+            CameraPermissionOut(
+                camera_id=camera.camera_id,
+                camera_name=camera.camera_name,
+                operations=_names(camera.permission.operations),
+                playback_window_hours=camera.permission.window_hours(Operation.PLAYBACK),
+                export_window_hours=camera.permission.window_hours(Operation.EXPORT),
+                via=[
+                    GrantSourceOut(
+                        kind=source.kind,
+                        group_id=source.group_id,
+                        group_name=source.group_name,
+                        camera_group_id=source.camera_group_id,
+                        camera_group_name=source.camera_group_name,
+                        operations=_names(source.operations),
+                        playback_window_hours=source.playback_window_hours,
+                    )
+                    for source in camera.via
+                ],
+            )
+            for camera in permissions.cameras
+        ],
+    )
 
 
 def _refused(exc: MimamoruError) -> HTTPException:
@@ -54,11 +96,16 @@ def build_router(deps: Dependencies) -> APIRouter:
     router = APIRouter(prefix="/users", tags=["users"], responses=ERRORS)
     accounts = deps.services.accounts
     grants = deps.services.grants
+    groups = deps.services.groups
     Admin = Annotated[Principal, Depends(deps.admin)]
+
+    def with_groups(account: Account) -> UserOut:
+        return user_out(account, groups.groups_of(account.id))
 
     @router.get("", response_model=list[UserOut], summary="All accounts")
     def list_users(_admin: Admin) -> list[UserOut]:
-        return [user_out(account) for account in accounts.list()]
+        memberships = groups.memberships()
+        return [user_out(account, memberships.get(account.id, ())) for account in accounts.list()]
 
     @router.post(
         "",
@@ -76,12 +123,12 @@ def build_router(deps: Dependencies) -> APIRouter:
             )
         except MimamoruError as exc:
             raise _refused(exc) from exc
-        return user_out(account)
+        return with_groups(account)
 
     @router.get("/{user_id}", response_model=UserOut, summary="One account")
     def get_user(user_id: UserId, _admin: Admin) -> UserOut:
         try:
-            return user_out(accounts.get(user_id))
+            return with_groups(accounts.get(user_id))
         except MimamoruError as exc:
             raise _refused(exc) from exc
 
@@ -101,7 +148,7 @@ def build_router(deps: Dependencies) -> APIRouter:
             )
         except MimamoruError as exc:
             raise _refused(exc) from exc
-        return user_out(account)
+        return with_groups(account)
 
     @router.delete(
         "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an account"
@@ -124,7 +171,7 @@ def build_router(deps: Dependencies) -> APIRouter:
         except MimamoruError as exc:
             raise _refused(exc) from exc
         deps.services.sessions.unlock(account.username, actor=admin.username, client=admin.client)
-        return user_out(account)
+        return with_groups(account)
 
     @router.get("/{user_id}/grants", response_model=GrantsOut, summary="The user's grants")
     def get_grants(user_id: UserId, _admin: Admin) -> GrantsOut:
@@ -133,10 +180,21 @@ def build_router(deps: Dependencies) -> APIRouter:
         except MimamoruError as exc:
             raise _refused(exc) from exc
 
+    @router.get(
+        "/{user_id}/permissions",
+        response_model=PermissionsOut,
+        summary="What the user may do with each camera, from their own and their groups' grants",
+    )
+    def get_permissions(user_id: UserId, _admin: Admin) -> PermissionsOut:
+        try:
+            return permissions_out(deps.services.permissions.of_user(user_id))
+        except MimamoruError as exc:
+            raise _refused(exc) from exc
+
     @router.put(
         "/{user_id}/grants",
         response_model=GrantsOut,
-        summary="Replace all of the user's grants (deny by default: [] removes every right)",
+        summary="Replace all of the user's own grants (deny by default: [] removes them all)",
     )
     def put_grants(user_id: UserId, body: GrantsIn, admin: Admin) -> GrantsOut:
         try:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -226,15 +227,95 @@ class DeletionRecord(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
 
 
-class Grant(Base):
-    """What one user may do with one camera; no row means nothing (deny by default)."""
+class Group(Base):
+    """A named set of users; a grant to the group applies to each member."""
 
-    __tablename__ = "grants"
-    __table_args__ = (UniqueConstraint("user_id", "camera_id"),)
+    __tablename__ = "groups"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GroupMember(Base):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed on its own: the gate looks up the groups of one user on every check.
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CameraGroup(Base):
+    """A named set of cameras; a grant on the camera group applies to each camera in it."""
+
+    __tablename__ = "camera_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CameraGroupMember(Base):
+    __tablename__ = "camera_group_members"
+
+    camera_group_id: Mapped[int] = mapped_column(
+        ForeignKey("camera_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed on its own: the gate looks up the camera groups of one camera on every check.
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Grant(Base):
+    """What one user or group may do with one camera or camera group.
+
+    Exactly one subject (``user_id`` or ``group_id``) and exactly one target
+    (``camera_id`` or ``camera_group_id``). No row means nothing (deny by default).
+    Each subject has at most one grant per target: NULLs are distinct in unique
+    constraints on SQLite and PostgreSQL alike, so each constraint below only binds the
+    rows that name both of its columns.
+    """
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "camera_id"),
+        UniqueConstraint("user_id", "camera_group_id", name="uq_grants_user_camera_group"),
+        UniqueConstraint("group_id", "camera_id", name="uq_grants_group_camera"),
+        UniqueConstraint("group_id", "camera_group_id", name="uq_grants_group_camera_group"),
+        CheckConstraint(
+            "(user_id IS NOT NULL AND group_id IS NULL)"
+            " OR (user_id IS NULL AND group_id IS NOT NULL)",
+            name="ck_grants_one_subject",
+        ),
+        CheckConstraint(
+            "(camera_id IS NOT NULL AND camera_group_id IS NULL)"
+            " OR (camera_id IS NULL AND camera_group_id IS NOT NULL)",
+            name="ck_grants_one_target",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE", name="fk_grants_group_id"), nullable=True
+    )
+    camera_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    camera_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("camera_groups.id", ondelete="CASCADE", name="fk_grants_camera_group_id"),
+        nullable=True,
+        index=True,
+    )
     operations: Mapped[str] = mapped_column(String(100))  # comma-separated, sorted
     playback_window_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))

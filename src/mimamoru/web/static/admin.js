@@ -321,6 +321,7 @@ function groupsSection() {
   }
 
   function memberIds(group) {
+    if (Array.isArray(group.member_ids)) return group.member_ids;
     if (Array.isArray(group.user_ids)) return group.user_ids;
     if (Array.isArray(group.members)) return group.members.map((m) => (typeof m === "object" ? m.id : m));
     return [];
