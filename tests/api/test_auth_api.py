@@ -194,3 +194,15 @@ def test_admin_sees_and_ends_a_users_sessions(
 @pytest.mark.parametrize("path", ["/api/v1/auth/sessions", "/api/v1/auth/tokens"])
 def test_own_account_routes_need_login(client: httpx.Client, path: str) -> None:
     assert client.get(path).status_code == 401
+
+
+def test_an_api_token_is_not_accepted_as_the_session_cookie(
+    server: RunningServer, admin_client: httpx.Client
+) -> None:
+    token = admin_client.post(
+        "/api/v1/auth/tokens", json={"name": "script", "operations": ["live"]}
+    ).json()["token"]
+    with server.client(cookies={"mimamoru_session": token}) as browser:
+        assert browser.get("/api/v1/auth/me").status_code == 401
+        page = browser.get("/cameras")
+        assert page.status_code == 303 and page.headers["location"] == "/login"

@@ -143,3 +143,21 @@ def test_viewer_whose_grant_is_removed_is_cut_off_and_the_view_is_audited(
     detail = json.loads(stops[0].detail)
     assert detail["ended_by"] == "permission withdrawn" and detail["duration_seconds"] >= 0
     assert detail["client"] == "127.0.0.1"
+
+
+def test_a_viewer_who_leaves_a_silent_camera_is_noticed(server: RunningServer) -> None:
+    with server.client() as admin:
+        token = server.login(admin)
+        admin.headers["Authorization"] = f"Bearer {token}"
+        camera = admin.post(
+            "/api/v1/cameras", json={"name": "Silent", "source": "file:///nonexistent/silent.mp4"}
+        ).json()
+    with open_live(server, camera["id"], token):
+        pass  # leaves at once; the camera never sends a frame
+    wait_until(
+        lambda: server.services.audit.search(action="access.live_stop"),
+        timeout=10,
+        what="the view's end to be noticed without a frame to send",
+    )
+    detail = json.loads(server.services.audit.search(action="access.live_stop")[0].detail)
+    assert detail["ended_by"] == "viewer left" and detail["duration_seconds"] < 3

@@ -18,6 +18,7 @@ from mimamoru.access.gate import Authorization
 from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
 from mimamoru.access.sessions import csrf_matches
+from mimamoru.access.tokens import TOKEN_PREFIX
 from mimamoru.api.schemas import HoldIn
 from mimamoru.errors import NotFoundError
 from mimamoru.services import Services
@@ -45,7 +46,8 @@ def token_from(authorization: str | None, cookie: str | None) -> tuple[str, bool
         if scheme.lower() == "bearer" and value.strip():
             return value.strip(), False
         return None
-    if cookie:
+    if cookie and not cookie.startswith(TOKEN_PREFIX):
+        # API tokens are for scripts: as a cookie one would get a CSRF token and page access.
         return cookie, True
     return None
 

@@ -25,6 +25,13 @@ logger = logging.getLogger(__name__)
 RECHECK_SECONDS = 3.0
 
 
+async def client_gone(websocket: WebSocket) -> None:
+    """Return when the viewer disconnects; anything the viewer sends is ignored."""
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+
+
 def build_router(deps: Dependencies) -> APIRouter:
     router = APIRouter(tags=["live"])
     services = deps.services
@@ -37,18 +44,24 @@ def build_router(deps: Dependencies) -> APIRouter:
         principal = grant.authorization.principal
         await websocket.accept()
         hub = services.hubs.hub(camera_id)
-        viewer = hub.subscribe(asyncio.get_running_loop())
         loop = asyncio.get_running_loop()
+        viewer = hub.subscribe(loop)
         started = loop.time()
         next_check = started + RECHECK_SECONDS
         ended_by = "viewer left"
+        # Reading the socket is the only way to notice a viewer who left while nothing was
+        # being sent (a camera without frames); without it the view would stay open, and
+        # audited as watched, until the session ended.
+        left = asyncio.ensure_future(client_gone(websocket))
+        fragment = asyncio.ensure_future(viewer.queue.get())
         try:
-            while True:
+            while not left.done():
                 timeout = max(0.1, next_check - loop.time())
-                try:
-                    message = await asyncio.wait_for(viewer.queue.get(), timeout)
-                except TimeoutError:
-                    message = None
+                await asyncio.wait(
+                    {left, fragment}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if left.done():
+                    break
                 if loop.time() >= next_check:
                     ended = await run_in_threadpool(still_allowed, grant, principal.client)
                     if ended is not None:
@@ -56,14 +69,18 @@ def build_router(deps: Dependencies) -> APIRouter:
                         await websocket.close(code=1008, reason=ended)
                         return
                     next_check = loop.time() + RECHECK_SECONDS
-                if message is None:
+                if not fragment.done():
                     continue
+                message = fragment.result()
+                fragment = asyncio.ensure_future(viewer.queue.get())
                 if message.kind == "init":
                     await websocket.send_text(json.dumps({"type": "init", "codec": message.codec}))
                 await websocket.send_bytes(message.data)
         except (WebSocketDisconnect, RuntimeError):
             logger.debug("camera %s: live viewer left", camera_id)
         finally:
+            for task in (left, fragment):
+                task.cancel()
             hub.unsubscribe(viewer)
             with contextlib.suppress(RuntimeError):
                 await websocket.close()

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from mimamoru import __version__
 from mimamoru.access.principal import Principal
 from mimamoru.access.sessions import csrf_token
-from mimamoru.api.deps import SESSION_COOKIE, Dependencies, client_address
+from mimamoru.api.deps import SESSION_COOKIE, Dependencies, client_address, token_from
 
 WEB_DIR = Path(__file__).parent
 
@@ -21,10 +21,10 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     def logged_in(request: Request) -> Principal | None:
-        token = request.cookies.get(SESSION_COOKIE)
-        if not token:
+        found = token_from(None, request.cookies.get(SESSION_COOKIE))
+        if found is None:
             return None
-        return deps.services.sessions.resolve(token, client_address(request))
+        return deps.services.sessions.resolve(found[0], client_address(request))
 
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> Response:
