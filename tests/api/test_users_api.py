@@ -298,3 +298,26 @@ def test_status_reason_does_not_quote_the_source_to_viewers(
         assert as_viewer is not None and as_viewer["source"] is None
         assert "backroom" not in str(as_viewer["status_reason"])
         assert "administrator can see why" in str(as_viewer["status_reason"])
+
+
+def test_a_grant_without_operations_takes_the_roles_defaults(
+    admin_client: httpx.Client, two_cameras: tuple[int, int]
+) -> None:
+    granted, _ = two_cameras
+    manager = add_user(admin_client, "mika", "manager")
+    response = admin_client.put(
+        f"/api/v1/users/{manager}/grants", json={"grants": [{"camera_id": granted}]}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["grants"][0]["operations"] == ["export", "live", "playback"]
+    auditor = add_user(admin_client, "aiko", "auditor")
+    refused = admin_client.put(
+        f"/api/v1/users/{auditor}/grants", json={"grants": [{"camera_id": granted}]}
+    )
+    assert refused.status_code == 422
+    assert "role auditor has no default operations" in refused.json()["detail"]
+    group = admin_client.post("/api/v1/groups", json={"name": "night"}).json()
+    no_role = admin_client.put(
+        f"/api/v1/groups/{group['id']}/grants", json={"grants": [{"camera_id": granted}]}
+    )
+    assert no_role.status_code == 422 and "operations is missing" in no_role.json()["detail"]

@@ -62,3 +62,32 @@ def test_user_commands_refuse_bad_input(installation: Installation, tmp_path: Pa
         "--operations", "live,watch",
     )  # fmt: skip
     assert operation.returncode == 1 and "unknown operation 'watch'" in operation.stderr
+
+
+def test_user_grant_without_operations_takes_the_roles_defaults(
+    installation: Installation, tmp_path: Path
+) -> None:
+    services = Services.build(installation.settings())
+    try:
+        camera = services.cameras.add(name="door", source="test://pattern", actor="t").id
+    finally:
+        services.close()
+    data_dir = str(installation.data_dir)
+    secret = tmp_path / "pw"
+    secret.write_text("a-long-enough-passphrase\n")
+    for name, role in (("olga", "operator"), ("aiko", "auditor")):
+        added = mimamoru(
+            "user", "add", "--data-dir", data_dir, "--username", name, "--role", role,
+            "--password-file", str(secret),
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    granted = mimamoru(
+        "user", "grant", "--data-dir", data_dir, "--username", "olga", "--camera", str(camera)
+    )  # fmt: skip
+    assert granted.returncode == 0, granted.stderr
+    assert "olga may now live,playback,ptz on camera" in granted.stdout
+    refused = mimamoru(
+        "user", "grant", "--data-dir", data_dir, "--username", "aiko", "--camera", str(camera)
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "the role auditor has no default operations" in refused.stderr

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mimamoru.access.roles import Operation
+from mimamoru.access.roles import ROLE_DEFAULT_OPERATIONS, Operation, Role
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import cameras as camera_queries
@@ -98,10 +98,24 @@ def _positive_id(value: object, field: str) -> int:
     return value
 
 
-def parse_grants(items: Sequence[Mapping[str, Any]]) -> list[GrantRecord]:
+def default_operations(role: Role | None) -> frozenset[Operation]:
+    """The operations of a grant that names none: the role's defaults."""
+    if role is None:
+        raise ValidationFailedError("operations is missing")
+    chosen = ROLE_DEFAULT_OPERATIONS[role]
+    if not chosen:
+        raise ValidationFailedError(
+            f"operations is missing, and the role {role.value} has no default operations"
+        )
+    return chosen
+
+
+def parse_grants(items: Sequence[Mapping[str, Any]], role: Role | None = None) -> list[GrantRecord]:
     """Validate a whole set of grants; each error names the grant's index.
 
-    Each item names exactly one target, ``camera_id`` or ``camera_group_id``.
+    Each item names exactly one target, ``camera_id`` or ``camera_group_id``. An item without
+    ``operations`` takes the defaults of ``role`` (a user's grants); without a role (a
+    group's grants) the operations must be named.
     """
     grants: list[GrantRecord] = []
     seen: set[str] = set()
@@ -118,7 +132,9 @@ def parse_grants(items: Sequence[Mapping[str, Any]]) -> list[GrantRecord]:
             else:
                 camera_group_id = _positive_id(camera_group_id, "camera_group_id")
             operations = item.get("operations")
-            if not isinstance(operations, list) or not all(isinstance(o, str) for o in operations):
+            if operations is not None and (
+                not isinstance(operations, list) or not all(isinstance(o, str) for o in operations)
+            ):
                 raise ValidationFailedError("operations must be a list of names")
             window = item.get("playback_window_hours")
             if window is not None and (
@@ -129,7 +145,10 @@ def parse_grants(items: Sequence[Mapping[str, Any]]) -> list[GrantRecord]:
                 raise ValidationFailedError(
                     f"playback_window_hours must be between 1 and {MAX_WINDOW_HOURS} or null"
                 )
-            grant = GrantRecord(camera_id, parse_operations(operations), window, camera_group_id)
+            chosen = (
+                default_operations(role) if operations is None else parse_operations(operations)
+            )
+            grant = GrantRecord(camera_id, chosen, window, camera_group_id)
             if grant.target in seen:
                 raise ValidationFailedError(f"{grant.target} is granted twice")
             grants.append(grant)

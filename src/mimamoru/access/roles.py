@@ -27,3 +27,16 @@ class Operation(StrEnum):
     EXPORT = "export"
     PTZ = "ptz"
     CONFIGURE = "configure"
+
+
+# What a grant holds when an administrator names cameras for a user but no operations: the
+# usual work of the role. Admins need no grants; auditors watch the log, not the cameras.
+ROLE_DEFAULT_OPERATIONS: dict[Role, frozenset[Operation]] = {
+    Role.ADMIN: frozenset(
+        {Operation.LIVE, Operation.PLAYBACK, Operation.EXPORT, Operation.PTZ, Operation.CONFIGURE}
+    ),
+    Role.MANAGER: frozenset({Operation.LIVE, Operation.PLAYBACK, Operation.EXPORT}),
+    Role.OPERATOR: frozenset({Operation.LIVE, Operation.PLAYBACK, Operation.PTZ}),
+    Role.VIEWER: frozenset({Operation.LIVE}),
+    Role.AUDITOR: frozenset(),
+}

@@ -218,7 +218,12 @@ class GrantIn(Strict):
     camera_group_id: int | None = Field(
         default=None, description="The camera group (every camera in it); or camera_id"
     )
-    operations: list[str] = Field(description="live, playback, export, ptz, configure")
+    operations: list[str] | None = Field(
+        default=None,
+        description="live, playback, export, ptz, configure. Omitted in a user's grant: the "
+        "role's defaults (manager: live, playback, export; operator: live, playback, ptz; "
+        "viewer: live). A group's grants must name them.",
+    )
     playback_window_hours: int | None = Field(
         default=None, description="Playback and export only of footage from the last N hours"
     )

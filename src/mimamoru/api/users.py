@@ -198,7 +198,8 @@ def build_router(deps: Dependencies) -> APIRouter:
     )
     def put_grants(user_id: UserId, body: GrantsIn, admin: Admin) -> GrantsOut:
         try:
-            parsed = parse_grants([item.model_dump() for item in body.grants])
+            role = accounts.get(user_id).role
+            parsed = parse_grants([item.model_dump() for item in body.grants], role)
             return grants_out(grants.replace(user_id, parsed, admin.username))
         except MimamoruError as exc:
             raise _refused(exc) from exc

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from mimamoru.access.accounts import parse_role
-from mimamoru.access.grants import GrantRecord, parse_operations
-from mimamoru.access.roles import Operation
+from mimamoru.access.grants import GrantRecord, default_operations, parse_operations
+from mimamoru.access.roles import Operation, Role
 from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
 from mimamoru.errors import ValidationFailedError
 from mimamoru.installation import read_password_file
@@ -47,23 +47,27 @@ def grant_summary(grants: Iterable[GrantRecord], camera_group_names: Mapping[int
 
 
 def check_grant_options(
-    camera_id: int | None, camera_group: str | None, operations: str
-) -> frozenset[Operation]:
-    """Refuse bad options before the installation is opened; the operations named."""
+    camera_id: int | None, camera_group: str | None, operations: str | None
+) -> frozenset[Operation] | None:
+    """Refuse bad options before the installation is opened; the operations named, if any."""
     if (camera_id is None) == (camera_group is None):
         raise ValidationFailedError("give --camera or --camera-group (one of them)")
-    return parse_operations(operations.split(","))
+    return parse_operations(operations.split(",")) if operations is not None else None
 
 
 def grant_from_options(
     services: Services,
     camera_id: int | None,
     camera_group: str | None,
-    operations: str,
+    operations: str | None,
     playback_window_hours: int | None,
+    role: Role | None = None,
 ) -> tuple[GrantRecord, str]:
-    """The grant the options describe, and its target in words for the confirmation."""
-    names = check_grant_options(camera_id, camera_group, operations)
+    """The grant the options describe, and its target in words for the confirmation.
+
+    Without ``--operations`` a user's grant takes the defaults of the user's ``role``.
+    """
+    names = check_grant_options(camera_id, camera_group, operations) or default_operations(role)
     if camera_group is not None:
         group = services.camera_groups.by_name(camera_group)
         return (
@@ -137,7 +141,11 @@ WINDOW_OPTION = click.option(
 @click.option("--username", required=True)
 @CAMERA_OPTION
 @CAMERA_GROUP_OPTION
-@OPERATIONS_OPTION
+@click.option(
+    "--operations",
+    help="Comma-separated: live, playback, export, ptz, configure. Default: the role's "
+    "(manager: live,playback,export; operator: live,playback,ptz; viewer: live).",
+)
 @WINDOW_OPTION
 @operator_errors
 def user_grant(
@@ -145,7 +153,7 @@ def user_grant(
     username: str,
     camera_id: int | None,
     camera_group: str | None,
-    operations: str,
+    operations: str | None,
     playback_window_hours: int | None,
 ) -> None:
     """Set what a user may do with one camera or camera group (replacing that grant only)."""
@@ -153,10 +161,11 @@ def user_grant(
     check_grant_options(camera_id, camera_group, operations)
     services = Services.build(settings_for(data_dir))
     try:
+        account = services.accounts.by_name(username)
         grant, target = grant_from_options(
-            services, camera_id, camera_group, operations, playback_window_hours
+            services, camera_id, camera_group, operations, playback_window_hours, account.role
         )
-        services.grants.set_one(services.accounts.by_name(username).id, grant, ACTOR)
+        services.grants.set_one(account.id, grant, ACTOR)
     finally:
         services.close()
     names = ",".join(sorted(op.value for op in grant.operations))
