@@ -74,6 +74,8 @@ def test_two_factor_enrolment_and_login(server: RunningServer, admin_client: htt
     assert confirmed.json() == {"enabled": True, "secret": None, "otpauth_uri": None}
     assert admin_client.post("/api/v1/auth/totp", json={}).status_code == 409
     assert admin_client.get("/api/v1/auth/me").json()["totp_enabled"] is True
+    admin = admin_client.get("/api/v1/users").json()[0]
+    assert admin["totp_enabled"] is True and admin["last_login_at"] is not None
 
     with server.client() as fresh:
         credentials = {

@@ -31,10 +31,20 @@ class Account:
     role: Role
     disabled: bool
     created_at: datetime
+    last_login_at: datetime | None = None
+    totp_enabled: bool = False
 
 
 def _account(row: User) -> Account:
-    return Account(row.id, row.username, Role(row.role), row.disabled, row.created_at)
+    return Account(
+        row.id,
+        row.username,
+        Role(row.role),
+        row.disabled,
+        row.created_at,
+        row.last_login_at,
+        row.totp_enabled,
+    )
 
 
 def validate_username(username: str) -> str:

@@ -207,6 +207,10 @@ class UserOut(BaseModel):
     role: str
     disabled: bool
     created_at: datetime
+    last_login_at: datetime | None = Field(
+        default=None, description="The last successful login; null if never"
+    )
+    totp_enabled: bool = Field(default=False, description="Two-factor login is on")
     groups: list[GroupRefOut] = Field(description="The groups the user is a member of")
 
 

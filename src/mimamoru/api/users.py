@@ -43,6 +43,8 @@ def user_out(account: Account, groups: Iterable[GroupRef]) -> UserOut:
         role=account.role.value,
         disabled=account.disabled,
         created_at=account.created_at,
+        last_login_at=account.last_login_at,
+        totp_enabled=account.totp_enabled,
         groups=[GroupRefOut(id=group.id, name=group.name) for group in groups],
     )
 
