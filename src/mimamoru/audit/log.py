@@ -4,9 +4,14 @@ Each event stores the hash of the one before it and its own HMAC-SHA256, under t
 installation's audit key (a secret wrapped by the master key, never stored in clear),
 over its content plus that link. Without the key nobody can edit, insert, delete or
 reorder an entry and recompute the chain to match; truncating the tail is caught by the
-anchors written outside the database (:mod:`mimamoru.audit.anchor`). ``prev_hash`` is
-unique: two writers (the server and a CLI command, or two server nodes) that race for the
-same predecessor cannot fork the chain; the loser retries on the new tail.
+anchors written outside the database (:mod:`mimamoru.audit.anchor`).
+
+Each event also stores ``prev_id``, the id of the event before it (0 for the first), and
+that column is unique: two writers (the server and a CLI command, or two server nodes) that
+race for the same predecessor cannot fork the chain; the loser retries on the new tail.
+Because of that guard a process may remember the tail it wrote last instead of reading it
+before every append: if another writer appended in the meantime, the insert fails on
+``prev_id`` and the tail is read again.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import threading
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,11 +30,11 @@ from sqlalchemy.exc import IntegrityError
 from mimamoru.clock import Clock
 from mimamoru.db import audit as audit_queries
 from mimamoru.db.engine import Database
-from mimamoru.db.tables import AuditEvent
 
 logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
+GENESIS_ID = 0  # the prev_id of the first entry
 # Built once: json.dumps with options makes a new encoder per call, a third of the hash cost.
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _MAX_ATTEMPTS = 20
@@ -77,6 +83,10 @@ class AuditLog:
         self._database = database
         self._clock = clock
         self._key = key
+        # Appends from this process's threads take turns (they would collide on prev_id
+        # anyway); _tail is the (id, hash) this process appended last, None when unknown.
+        self._append_lock = threading.Lock()
+        self._tail: tuple[int, str] | None = None
 
     def append(
         self,
@@ -99,34 +109,49 @@ class AuditLog:
         if outcome is not None:
             content["outcome"] = outcome
         detail_text = json.dumps(content, ensure_ascii=False, sort_keys=True, default=str)
-        for _attempt in range(_MAX_ATTEMPTS):
-            occurred_at = self._clock.now()
-            try:
-                with self._database.session() as session:
-                    tail = audit_queries.last_event(session)
-                    prev_hash = tail.hash if tail is not None else GENESIS_HASH
-                    event = AuditEvent(
-                        occurred_at=occurred_at,
-                        actor=actor,
-                        action=action,
-                        camera_id=camera_id,
-                        detail=detail_text,
-                        prev_hash=prev_hash,
-                        hash=event_hash(
-                            self._key,
-                            prev_hash=prev_hash,
-                            occurred_at=occurred_at,
-                            actor=actor,
-                            action=action,
-                            camera_id=camera_id,
-                            detail=detail_text,
-                        ),
-                    )
-                    audit_queries.add_event(session, event)
-                    return event.id
-            except IntegrityError:
-                logger.debug("audit chain tail moved while appending; retrying")
+        with self._append_lock:
+            for _attempt in range(_MAX_ATTEMPTS):
+                try:
+                    return self._append_once(actor, action, camera_id, detail_text)
+                except IntegrityError:
+                    logger.debug("audit chain tail moved while appending; retrying")
         raise RuntimeError("could not append to the audit log: the chain tail kept moving")
+
+    def _append_once(self, actor: str, action: str, camera_id: int | None, detail: str) -> int:
+        """One try at appending after the remembered (or else the stored) tail."""
+        occurred_at = self._clock.now()
+        try:
+            with self._database.engine.begin() as connection:
+                tail = self._tail
+                audit_queries.lock_chain(connection, reading_tail=tail is None)
+                if tail is None:
+                    tail = audit_queries.tail(connection) or (GENESIS_ID, GENESIS_HASH)
+                prev_id, prev_hash = tail
+                digest = event_hash(
+                    self._key,
+                    prev_hash=prev_hash,
+                    occurred_at=occurred_at,
+                    actor=actor,
+                    action=action,
+                    camera_id=camera_id,
+                    detail=detail,
+                )
+                event_id = audit_queries.insert_event(
+                    connection,
+                    occurred_at=occurred_at,
+                    actor=actor,
+                    action=action,
+                    camera_id=camera_id,
+                    detail=detail,
+                    prev_id=prev_id,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+        except BaseException:
+            self._tail = None  # another writer moved the tail, or the outcome is unknown
+            raise
+        self._tail = (event_id, digest)
+        return event_id
 
     def verify(self) -> ChainCheck:
         """Walk the whole chain; the first entry that does not check out is named."""
@@ -134,8 +159,8 @@ class AuditLog:
         expected_prev = GENESIS_HASH
         previous_id: int | None = None
         with (
-            self._database.session() as session,
-            closing(audit_queries.stream_events(session)) as events,
+            self._database.engine.connect() as connection,
+            closing(audit_queries.stream_events(connection)) as events,
         ):
             for event_id, occurred_at, actor, action, camera_id, detail, prev, stored in events:
                 count += 1
@@ -199,12 +224,12 @@ class AuditLog:
 
     def head(self) -> tuple[int, int | None, str]:
         """(entries, id of the last, its hash): what an anchor records."""
-        with self._database.session() as session:
-            count = audit_queries.count_events(session)
-            tail = audit_queries.last_event(session)
+        with self._database.engine.begin() as connection:
+            count = audit_queries.count_events(connection)
+            tail = audit_queries.tail(connection)
         if tail is None:
             return 0, None, GENESIS_HASH
-        return count, tail.id, tail.hash
+        return count, tail[0], tail[1]
 
     def entry_hash(self, event_id: int) -> str | None:
         with self._database.session() as session:
@@ -219,25 +244,22 @@ class AuditLog:
         """
         prev = GENESIS_HASH
         count = 0
-        with self._database.session() as session:
-            events = list(audit_queries.events_in_order(session))
-            for event in events:  # unique prev_hash: clear them first, then re-link in order
-                event.prev_hash = f"rechain-{event.id}"
-                event.hash = f"rechain-h-{event.id}"
-            session.flush()
-            for event in events:
-                event.prev_hash = prev
-                event.hash = event_hash(
-                    self._key,
-                    prev_hash=prev,
-                    occurred_at=event.occurred_at,
-                    actor=event.actor,
-                    action=event.action,
-                    camera_id=event.camera_id,
-                    detail=event.detail,
-                )
-                prev = event.hash
-                count += 1
+        with self._append_lock:
+            self._tail = None
+            with self._database.session() as session:
+                for event in audit_queries.events_in_order(session):
+                    event.prev_hash = prev
+                    event.hash = event_hash(
+                        self._key,
+                        prev_hash=prev,
+                        occurred_at=event.occurred_at,
+                        actor=event.actor,
+                        action=event.action,
+                        camera_id=event.camera_id,
+                        detail=event.detail,
+                    )
+                    prev = event.hash
+                    count += 1
         if count:
             self.append(actor=actor, action="audit.rekeyed", detail={"entries": count})
         return count
