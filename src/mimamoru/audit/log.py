@@ -12,6 +12,12 @@ race for the same predecessor cannot fork the chain; the loser retries on the ne
 Because of that guard a process may remember the tail it wrote last instead of reading it
 before every append: if another writer appended in the meantime, the insert fails on
 ``prev_id`` and the tail is read again.
+
+Verification recomputes every entry's HMAC, which depends only on that entry's row, and
+compares each ``prev_hash`` with the hash before it. A long log is therefore checked in
+stretches of ids by parallel worker processes (:mod:`mimamoru.audit.verify_worker`); the
+links between stretches are compared here, and the first bad entry is the same one a
+single pass would name.
 """
 
 from __future__ import annotations
@@ -19,12 +25,17 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
+import subprocess
+import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from mimamoru.clock import Clock
@@ -38,6 +49,9 @@ GENESIS_ID = 0  # the prev_id of the first entry
 # Built once: json.dumps with options makes a new encoder per call, a third of the hash cost.
 _CANONICAL = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _MAX_ATTEMPTS = 20
+# Below this many entries one pass is quicker than starting worker processes (~0.3 s each).
+PARALLEL_MIN_ENTRIES = 200_000
+_MAX_WORKERS = 8
 
 
 def event_hash(
@@ -74,6 +88,101 @@ class ChainCheck:
     problem: str | None = None
     head_id: int | None = None
     head_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """What one stretch of the chain (a range of ids) says about itself.
+
+    The link of its first entry to the entry before the stretch is not checked here (that
+    entry belongs to the stretch before); :func:`join_spans` does it.
+    """
+
+    count: int  # entries read, up to and including the first bad one
+    first_id: int | None = None
+    first_prev: str | None = None
+    last_id: int | None = None
+    last_hash: str | None = None
+    bad_id: int | None = None
+    problem: str | None = None
+
+
+def _unlinked(event_id: int, previous_id: int | None) -> str:
+    after = f"entry {previous_id}" if previous_id else "the start"
+    return f"entry {event_id} does not follow {after} (an entry was deleted, or the order changed)"
+
+
+def _forged(event_id: int) -> str:
+    return f"entry {event_id} does not match its keyed hash (edited, or inserted without the key)"
+
+
+def check_span(
+    connection: Connection, key: bytes, first_id: int | None = None, last_id: int | None = None
+) -> Span:
+    """Check the entries with ids ``first_id..last_id`` (all when ``None``), in id order."""
+    # The loop is event_hash inlined, with its callables bound locally: per entry, a call
+    # with keyword arguments costs about as much as the HMAC. The times come back naive
+    # UTC; event_hash hashes the aware time's isoformat, which is that plus "+00:00".
+    encode = _CANONICAL.encode
+    digest = hmac.digest
+    same = hmac.compare_digest
+    count = 0
+    first: tuple[int, str] | None = None
+    expected: str | None = None
+    previous_id: int | None = None
+    with closing(audit_queries.stream_events(connection, first_id, last_id)) as rows:
+        for event_id, occurred_at, actor, action, camera_id, detail, prev, stored in rows:
+            count += 1
+            if first is None:
+                first = (event_id, prev)
+            elif prev != expected:
+                return Span(
+                    count, *first, bad_id=event_id, problem=_unlinked(event_id, previous_id)
+                )
+            at = occurred_at.isoformat() + "+00:00"
+            canonical = encode([prev, at, actor, action, camera_id, detail])
+            if not same(digest(key, canonical.encode("utf-8"), "sha256").hex(), stored):
+                return Span(count, *first, bad_id=event_id, problem=_forged(event_id))
+            expected, previous_id = stored, event_id
+    if first is None:
+        return Span(0)
+    return Span(count, *first, last_id=previous_id, last_hash=expected)
+
+
+def join_spans(spans: list[Span]) -> ChainCheck:
+    """The verdict on consecutive stretches, as one pass from the start would give it."""
+    count = 0
+    expected = GENESIS_HASH
+    previous_id: int | None = None
+    for span in spans:
+        if span.count == 0:
+            continue
+        assert span.first_id is not None
+        if span.first_prev != expected:
+            return ChainCheck(
+                False, count + 1, span.first_id, _unlinked(span.first_id, previous_id)
+            )
+        if span.bad_id is not None:
+            return ChainCheck(False, count + span.count, span.bad_id, span.problem)
+        assert span.last_hash is not None
+        count += span.count
+        expected, previous_id = span.last_hash, span.last_id
+    return ChainCheck(True, count, None, None, previous_id, expected)
+
+
+def split_ids(first_id: int, last_id: int, parts: int) -> list[tuple[int, int]]:
+    """``first_id..last_id`` cut into ``parts`` consecutive ranges (fewer if it is short)."""
+    size = max(1, -(-(last_id - first_id + 1) // parts))
+    return [(low, min(low + size - 1, last_id)) for low in range(first_id, last_id + 1, size)]
+
+
+def default_workers() -> int:
+    """Processes for a parallel verify: the CPUs this process may use, at most 8."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, _MAX_WORKERS))
 
 
 class AuditLog:
@@ -153,45 +262,68 @@ class AuditLog:
         self._tail = (event_id, digest)
         return event_id
 
-    def verify(self) -> ChainCheck:
-        """Walk the whole chain; the first entry that does not check out is named."""
-        count = 0
-        expected_prev = GENESIS_HASH
-        previous_id: int | None = None
-        with (
-            self._database.engine.connect() as connection,
-            closing(audit_queries.stream_events(connection)) as events,
-        ):
-            for event_id, occurred_at, actor, action, camera_id, detail, prev, stored in events:
-                count += 1
-                if prev != expected_prev:
-                    after = f"entry {previous_id}" if previous_id else "the start"
-                    return ChainCheck(
-                        False,
-                        count,
-                        event_id,
-                        f"entry {event_id} does not follow {after} "
-                        "(an entry was deleted, or the order changed)",
-                    )
-                recomputed = event_hash(
-                    self._key,
-                    prev_hash=prev,
-                    occurred_at=occurred_at,
-                    actor=actor,
-                    action=action,
-                    camera_id=camera_id,
-                    detail=detail,
-                )
-                if not hmac.compare_digest(recomputed, stored):
-                    return ChainCheck(
-                        False,
-                        count,
-                        event_id,
-                        f"entry {event_id} does not match its keyed hash "
-                        "(edited, or inserted without the key)",
-                    )
-                expected_prev, previous_id = stored, event_id
-        return ChainCheck(True, count, None, None, previous_id, expected_prev)
+    def verify(self, *, workers: int | None = None) -> ChainCheck:
+        """Walk the whole chain; the first entry that does not check out is named.
+
+        ``workers``: how many stretches to check at once, one in this process and the others
+        in worker processes. By default one for a log shorter than
+        ``PARALLEL_MIN_ENTRIES`` and else one per CPU; ``1`` always checks in one pass.
+        The answer does not depend on it.
+        """
+        with self._database.engine.connect() as connection:
+            bounds = audit_queries.id_bounds(connection)
+            if bounds is None:
+                return ChainCheck(True, 0, None, None, None, GENESIS_HASH)
+            if workers is None:
+                long_log = bounds[1] - bounds[0] + 1 >= PARALLEL_MIN_ENTRIES
+                workers = default_workers() if long_log else 1
+            if self._database.engine.url.database in (None, "", ":memory:"):
+                workers = 1  # an in-memory database: other processes cannot open it
+            if workers <= 1:
+                # Bounded like the parallel walk: entries appended meanwhile are not counted.
+                return join_spans([check_span(connection, self._key, None, bounds[1])])
+        ranges = split_ids(bounds[0], bounds[1], workers)
+        with ThreadPoolExecutor(len(ranges) - 1) as pool:
+            others = [pool.submit(self._check_in_worker, *ids) for ids in ranges[1:]]
+            with self._database.engine.connect() as connection:
+                spans = [check_span(connection, self._key, *ranges[0])]
+            spans.extend(future.result() for future in others)
+        return join_spans(spans)
+
+    def _check_in_worker(self, first_id: int, last_id: int) -> Span:
+        """``check_span`` in a worker process; in this one if a worker cannot be run."""
+        request = json.dumps(
+            {
+                "url": self._database.url,
+                "key": self._key.hex(),
+                "first_id": first_id,
+                "last_id": last_id,
+            }
+        )
+        # The worker must import the same mimamoru as this process, wherever that lives.
+        environment = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, sys.path)))
+        try:
+            # The key and the URL (which may hold a password) go through the pipe.
+            done = subprocess.run(
+                [sys.executable, "-m", "mimamoru.audit.verify_worker"],
+                input=request.encode("utf-8"),
+                capture_output=True,
+                env=environment,
+                check=False,
+            )
+            if done.returncode == 0:
+                return Span(**json.loads(done.stdout))
+            reason = (done.stderr.decode("utf-8", "replace").strip().splitlines() or ["?"])[-1]
+        except (OSError, ValueError, TypeError) as exc:
+            reason = str(exc)
+        logger.warning(
+            "audit verify: a worker process failed (%s); checking ids %d-%d here",
+            reason,
+            first_id,
+            last_id,
+        )
+        with self._database.engine.connect() as connection:
+            return check_span(connection, self._key, first_id, last_id)
 
     def search(
         self,
@@ -263,3 +395,7 @@ class AuditLog:
         if count:
             self.append(actor=actor, action="audit.rekeyed", detail={"entries": count})
         return count
+
+
+def span_as_json(span: Span) -> str:
+    return json.dumps(asdict(span))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Connection, Result, Table, func, insert, select
+from sqlalchemy import Connection, DateTime, Result, Table, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from mimamoru.db.tables import AuditEvent, Base
@@ -77,18 +77,25 @@ def events_in_order(session: Session) -> Sequence[AuditEvent]:
     return session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
 
 
+def id_bounds(connection: Connection) -> tuple[int, int] | None:
+    """(smallest id, largest id), or ``None`` for an empty log."""
+    row = connection.execute(select(func.min(AUDIT_EVENTS.c.id), func.max(AUDIT_EVENTS.c.id))).one()
+    return None if row[0] is None else (int(row[0]), int(row[1]))
+
+
 def stream_events(
-    connection: Connection,
+    connection: Connection, first_id: int | None = None, last_id: int | None = None
 ) -> Result[int, datetime, str, str, int | None, str, str, str]:
-    """Every event in id order as plain rows (not ORM objects: 3x faster to read), fetched
-    in pages so a long log does not fill memory.
+    """Events in id order (all, or ids ``first_id..last_id``) as plain rows, fetched in
+    pages so a long log does not fill memory. ``occurred_at`` comes back naive (UTC, as
+    stored): making 10^6 of them timezone-aware costs a fifth of verifying them.
 
     Close the result when stopping early: on PostgreSQL it holds a server-side cursor.
     """
     columns = AUDIT_EVENTS.c
     query = select(
         columns.id,
-        columns.occurred_at,
+        type_coerce(columns.occurred_at, DateTime()),
         columns.actor,
         columns.action,
         columns.camera_id,
@@ -96,6 +103,10 @@ def stream_events(
         columns.prev_hash,
         columns.hash,
     ).order_by(columns.id)
+    if first_id is not None:
+        query = query.where(columns.id >= first_id)
+    if last_id is not None:
+        query = query.where(columns.id <= last_id)
     return connection.execution_options(stream_results=True, yield_per=STREAM_PAGE).execute(query)
 
 
