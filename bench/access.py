@@ -8,42 +8,51 @@ admin) holding a grant on all three for live and playback, with a 24 h playback 
 
 1. The gate's cost per request. ``services.gate.authorize(viewer, camera,
    Operation.PLAYBACK, time_range=..., detail={...})`` for footage from half an hour ago:
-   the camera lookup, the grant check (``may``, windowed) and the keyed, hash-chained audit
-   append, each in its own transaction, as the API calls it. The audit log is first
-   filled to 1,000,000 rows (``--quick``: 100,000) with SQLAlchemy core executemany of
-   ``AuditEvent`` rows that form a valid chain under the installation's audit key
-   (``services.keys.secret("audit-chain")``); they look like the gate's and the login's
-   entries, timestamps 1 us apart right after the last real entry, so the log stays in
-   order. PostgreSQL then gets ``VACUUM ANALYZE`` so that autovacuum does not start in the
-   middle of the timings, and a ``CHECKPOINT`` (also before the short-log timing, after
-   ``CREATE DATABASE``) so that each starts without a backlog of dirty pages to write.
-   ``*_gate_p50_ms`` / ``_p99_ms`` / ``_mean_ms`` are over 2,000 calls (``--quick``: 500)
-   after 100 warm-up calls (target p99 < 2 ms on SQLite). ``*_<side>_cpu_ms`` is this
-   process's CPU per call, for each of the four sides below (on PostgreSQL the server's
-   work is not in it; the floor's includes hashing its rows before the clock starts).
+   the camera lookup and the grant check (``may``, windowed) in one transaction, then the
+   keyed, hash-chained audit append in another, as the API calls it. The audit log is
+   first filled to 1,000,000 rows (``--quick``: 100,000) with SQLAlchemy core executemany
+   of ``AuditEvent`` rows that form a valid chain under the installation's audit key
+   (``services.keys.secret("audit-chain")``), ``prev_id`` included; they look like the
+   gate's and the login's entries, timestamps 1 us apart right after the last real entry,
+   so the log stays in order. PostgreSQL then gets ``VACUUM ANALYZE`` so that autovacuum
+   does not start in the middle of the timings, and a ``CHECKPOINT`` (also before the
+   short-log timing, after ``CREATE DATABASE``) so that each starts without a backlog of
+   dirty pages to write. ``*_gate_p50_ms`` / ``_p99_ms`` / ``_mean_ms`` are over 2,000
+   calls (``--quick``: 500) after 100 warm-up calls (target p99 < 2 ms on SQLite).
+   ``*_<side>_cpu_ms`` is this process's CPU per call, for each of the four sides below
+   (on PostgreSQL the server's work is not in it; the floor's includes hashing its rows
+   before the clock starts; on SQLite it includes the background WAL checkpoints).
 
    The peer, ``*_floor_*``: the bare database work, on one connection of the same
    SQLAlchemy engine held open: one indexed SELECT of the grant row (the unique
    ``(user_id, camera_id)`` index) plus one INSERT of an audit row, in one committed
    transaction. The rows it inserts are chained and hashed before the clock starts (so the
-   chain stays valid and the floor holds no HMAC); what the floor leaves out is the
-   product's work: three transactions instead of one, a connection checkout with
-   ``pool_pre_ping`` each, the ORM, the tail lookup and the HMAC. ``*_gate_vs_floor_p50``
-   is gate / floor. Two parts of the gate are timed alone to show where the rest goes:
-   ``*_may_*`` (``gate.may``, the grant check) and ``*_append_*`` (``audit.append``).
-   All four take turns in blocks of 50 calls, the order rotating, so that noise on the
-   machine hits each alike. ``*_gate_small_log_*`` is the gate before the fill (a log of
-   a few dozen rows), 500 calls (``--quick``: 200): does the log's length matter?
+   chain stays valid and the floor holds no HMAC; ``prev_id`` is the id its previous insert
+   returned); what the floor leaves out is the product's work: two transactions instead of
+   one, a connection checkout each, the ORM for the camera and the grant, the detail's
+   JSON, the HMAC and, on PostgreSQL, the chain's advisory lock. ``*_gate_vs_floor_p50`` is
+   gate / floor. Two parts of the gate are timed alone to show where the rest goes:
+   ``*_may_*`` (``gate.may``, the grant check) and ``*_append_*`` (``audit.append``). All
+   four take turns in blocks of 50 calls, the order rotating, so that noise on the machine
+   hits each alike. The floor is a second writer of the chain, which a server does not
+   have: after each of its blocks the audit log is told to read the chain's tail again
+   (untimed), as it would after an append by another process, so that the gate does not
+   pay a retry the floor caused. ``*_gate_small_log_*`` is the gate before the fill (a log
+   of a few dozen rows), 500 calls (``--quick``: 200): does the log's length matter?
 
 2. ``audit verify`` throughput. ``services.audit.verify()`` walks the whole log (the fill
-   plus every row the timings appended) and must report it intact;
-   ``*_verify_entries_per_s`` (target >= 100,000 entries/s) and ``*_verify_seconds``.
-   Peers: ``*_iterate_rows_per_s`` is plain iteration over the same rows with no hashing,
-   SQLAlchemy core ``SELECT`` of the table in id order, streamed and fetched in pages of
-   2,000 (the page size ``verify`` uses); ``*_iterate_orm_rows_per_s`` is ``verify``'s own
-   ORM query (``stream_events``) iterated without hashing. ``hash_entries_per_s`` is
-   ``event_hash`` alone over 100,000 rows already in memory (no database). Verify and its
-   peers take turns, 3 rounds, medians. ``*_verify_vs_iterate`` is verify / core iteration.
+   plus every row the timings appended) and must report it intact; a log this long is
+   checked by one worker process per CPU (``*_verify_workers``), each over a range of ids.
+   ``*_verify_entries_per_s`` (target >= 100,000 entries/s) and ``*_verify_seconds``;
+   ``*_verify_one_process_entries_per_s`` is ``verify(workers=1)``, a single pass. Peers:
+   ``*_iterate_rows_per_s`` is plain iteration over the same rows with no hashing,
+   SQLAlchemy core ``SELECT`` of the whole table in id order, streamed and fetched in pages
+   of 5,000 (the page size ``verify`` uses); ``*_iterate_stream_rows_per_s`` is
+   ``verify``'s own query (``stream_events``, the columns it hashes) iterated without
+   hashing. ``hash_entries_per_s`` is ``event_hash`` alone over 100,000 rows already in
+   memory (no database). Verify and its peers take turns, 3 rounds, medians.
+   ``*_verify_vs_iterate`` is verify / core iteration (above 1: faster than one process
+   reading the rows).
 
 Also reported: ``*_fill_rows_per_s`` (hashing and inserting the fill), ``*_db_mb``, and
 PostgreSQL's version, ``synchronous_commit`` and ``fsync`` (with both on, every audit
@@ -78,7 +87,13 @@ from benchlib import cpu_self, rounded
 from mimamoru.access.grants import GrantRecord
 from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
-from mimamoru.audit.log import GENESIS_HASH, event_hash
+from mimamoru.audit.log import (
+    GENESIS_HASH,
+    GENESIS_ID,
+    PARALLEL_MIN_ENTRIES,
+    default_workers,
+    event_hash,
+)
 from mimamoru.db import audit as audit_queries
 from mimamoru.db.tables import Base
 from mimamoru.installation import init_installation
@@ -91,7 +106,7 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BLOCK = 50  # calls per turn
 WARMUP = 100  # calls per side before the timings
 FILL_BATCH = 20_000
-PAGE = 2_000  # rows per fetch: what AuditLog.verify's stream_events uses
+PAGE = audit_queries.STREAM_PAGE  # rows per fetch: what AuditLog.verify uses
 HASH_SAMPLE = 100_000
 VERIFY_ROUNDS = 3
 CLIENT = "203.0.113.7"
@@ -197,16 +212,16 @@ def make_setup(root: Path, database_url: str | None) -> Setup:
 # -- filling the log ----------------------------------------------------------------------
 
 
-def tail(connection: Connection) -> tuple[str, datetime]:
-    """Hash and time of the last audit entry."""
+def tail(connection: Connection) -> tuple[int, str, datetime]:
+    """Id, hash and time of the last audit entry."""
     row = connection.execute(
-        select(AUDIT_EVENTS.c.hash, AUDIT_EVENTS.c.occurred_at)
+        select(AUDIT_EVENTS.c.id, AUDIT_EVENTS.c.hash, AUDIT_EVENTS.c.occurred_at)
         .order_by(AUDIT_EVENTS.c.id.desc())
         .limit(1)
     ).one_or_none()
     if row is None:
-        return GENESIS_HASH, datetime.now(UTC)
-    return str(row.hash), row.occurred_at
+        return GENESIS_ID, GENESIS_HASH, datetime.now(UTC)
+    return int(row.id), str(row.hash), row.occurred_at
 
 
 def fill_row(index: int, at: datetime, cameras: list[int]) -> tuple[str, str, int | None, str]:
@@ -226,9 +241,16 @@ def fill_row(index: int, at: datetime, cameras: list[int]) -> tuple[str, str, in
 
 
 def chained_rows(
-    key: bytes, prev: str, since: datetime, count: int, cameras: list[int], first: int = 0
+    key: bytes,
+    prev: str,
+    since: datetime,
+    count: int,
+    cameras: list[int],
+    first: int = 0,
+    first_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """``count`` audit rows chained from ``prev``, 1 us apart after ``since``."""
+    """``count`` audit rows chained from ``prev``, 1 us apart after ``since``; with ids
+    ``first_id``, ``first_id + 1``, … (and their ``prev_id``) if ``first_id`` is given."""
     rows: list[dict[str, Any]] = []
     for number in range(first, first + count):
         at = since + timedelta(microseconds=number + 1)
@@ -242,17 +264,19 @@ def chained_rows(
             camera_id=camera,
             detail=detail,
         )
-        rows.append(
-            {
-                "occurred_at": at,
-                "actor": actor,
-                "action": action,
-                "camera_id": camera,
-                "detail": detail,
-                "prev_hash": prev,
-                "hash": digest,
-            }
-        )
+        row = {
+            "occurred_at": at,
+            "actor": actor,
+            "action": action,
+            "camera_id": camera,
+            "detail": detail,
+            "prev_hash": prev,
+            "hash": digest,
+        }
+        if first_id is not None:
+            row["id"] = first_id + number - first
+            row["prev_id"] = row["id"] - 1
+        rows.append(row)
         prev = digest
     return rows
 
@@ -262,17 +286,25 @@ def fill_audit(setup: Setup, rows: int) -> float:
     engine = setup.services.database.engine
     started = time.perf_counter()
     with engine.connect() as connection:
-        prev, since = tail(connection)
+        last_id, prev, since = tail(connection)
     done = 0
     while done < rows:
         count = min(FILL_BATCH, rows - done)
-        batch = chained_rows(setup.key, prev, since, count, setup.cameras, first=done)
+        batch = chained_rows(
+            setup.key, prev, since, count, setup.cameras, first=done, first_id=last_id + 1
+        )
         with engine.begin() as connection:
             connection.execute(insert(AUDIT_EVENTS), batch)
-        prev = batch[-1]["hash"]
+        prev, last_id = batch[-1]["hash"], batch[-1]["id"]
         done += count
         if done % 200_000 == 0 or done == rows:
             progress(f"  filled {done} rows ({done / (time.perf_counter() - started):.0f}/s)")
+    if engine.dialect.name == "postgresql":  # the ids were given: move the sequence past them
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('audit_events', 'id'), "
+                "(SELECT max(id) FROM audit_events))"
+            )
     seconds = time.perf_counter() - started
     settle(setup, vacuum=True)
     return seconds
@@ -388,7 +420,7 @@ def floor_side(setup: Setup, connection: Connection) -> Side:
     add_event = insert(AUDIT_EVENTS)
 
     def run(count: int) -> list[float]:
-        prev, _since = tail(connection)  # untimed: the chain continues from the real tail
+        prev_id, prev, _since = tail(connection)  # untimed: the chain goes on from the tail
         connection.rollback()
         rows = chained_rows(key, prev, datetime.now(UTC), count, cameras)
         queries = [
@@ -399,12 +431,17 @@ def floor_side(setup: Setup, connection: Connection) -> Side:
         ]
         samples: list[float] = []
         for query, row in zip(queries, rows, strict=True):
+            row["prev_id"] = prev_id
             started = time.perf_counter()
             with connection.begin():
                 grant = connection.execute(query).first()
-                connection.execute(add_event, row)
+                inserted = connection.execute(add_event, row).inserted_primary_key
             samples.append(time.perf_counter() - started)
-            assert grant is not None
+            assert grant is not None and inserted is not None
+            prev_id = inserted[0]
+        # Untimed: the floor wrote to the chain behind the audit log's back, as another
+        # process would; tell it to read the tail again, so the gate does not pay for it.
+        setup.services.audit._tail = None
         return samples
 
     return run
@@ -462,11 +499,11 @@ def iterate_core(setup: Setup) -> int:
     return count
 
 
-def iterate_orm(setup: Setup) -> int:
+def iterate_stream(setup: Setup) -> int:
     """What verify reads (its own query), without hashing."""
     count = 0
-    with setup.services.database.session() as session:
-        events = audit_queries.stream_events(session)
+    with setup.services.database.engine.connect() as connection:
+        events = audit_queries.stream_events(connection)
         for event in events:
             count += 1 if event.hash else 0
         events.close()
@@ -479,12 +516,19 @@ def verify(setup: Setup) -> int:
     return check.events
 
 
+def verify_one_process(setup: Setup) -> int:
+    check = setup.services.audit.verify(workers=1)
+    assert check.ok, f"the audit chain does not verify: {check.problem}"
+    return check.events
+
+
 def verify_benchmark(setup: Setup) -> dict[str, float]:
     expected = setup.services.audit.head()[0]
     runs: dict[str, Callable[[Setup], int]] = {
         "verify": verify,
+        "verify_one_process": verify_one_process,
         "iterate": iterate_core,
-        "iterate_orm": iterate_orm,
+        "iterate_stream": iterate_stream,
     }
     seconds: dict[str, list[float]] = {name: [] for name in runs}
     names = list(runs)
@@ -497,12 +541,18 @@ def verify_benchmark(setup: Setup) -> dict[str, float]:
             assert count == expected, f"{name} saw {count} rows, the log holds {expected}"
     verify_s = statistics.median(seconds["verify"])
     iterate_s = statistics.median(seconds["iterate"])
+    with setup.services.database.engine.connect() as connection:
+        first_id, last_id = audit_queries.id_bounds(connection) or (0, -1)
+    long_log = last_id - first_id + 1 >= PARALLEL_MIN_ENTRIES
     return {
         "verify_entries": expected,
+        "verify_workers": default_workers() if long_log else 1,
         "verify_seconds": verify_s,
         "verify_entries_per_s": expected / verify_s,
+        "verify_one_process_entries_per_s": expected
+        / statistics.median(seconds["verify_one_process"]),
         "iterate_rows_per_s": expected / iterate_s,
-        "iterate_orm_rows_per_s": expected / statistics.median(seconds["iterate_orm"]),
+        "iterate_stream_rows_per_s": expected / statistics.median(seconds["iterate_stream"]),
         "verify_vs_iterate": iterate_s / verify_s,
     }
 
@@ -561,9 +611,10 @@ def run_backend(
         result.update(checked)
         progress(
             f"{label}: verify {checked['verify_entries_per_s']:.0f} entries/s over "
-            f"{checked['verify_entries']} entries; core iteration "
-            f"{checked['iterate_rows_per_s']:.0f} rows/s, ORM iteration "
-            f"{checked['iterate_orm_rows_per_s']:.0f} rows/s"
+            f"{checked['verify_entries']} entries ({checked['verify_workers']} processes; "
+            f"one process {checked['verify_one_process_entries_per_s']:.0f}/s); core "
+            f"iteration {checked['iterate_rows_per_s']:.0f} rows/s, verify's query "
+            f"{checked['iterate_stream_rows_per_s']:.0f} rows/s"
         )
         hashed = hash_throughput(setup) if with_hash else None
     finally:

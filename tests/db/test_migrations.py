@@ -9,6 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.util.exc import CommandError
 
+from mimamoru.audit.log import GENESIS_HASH, AuditLog, event_hash
+from mimamoru.clock import ManualClock
 from mimamoru.db.engine import Database
 from mimamoru.db.migrate import alembic_config, current_revision, head_revision, migrate
 from mimamoru.db.tables import Base
@@ -97,7 +99,7 @@ def test_user_grants_survive_the_upgrade_to_groups(database_url: str) -> None:
                 {"t": T0},
             )
         migrate(database)
-        assert current_revision(database) == "0008"
+        assert current_revision(database) == head_revision(database)
         with database.engine.connect() as connection:
             rows = connection.execute(
                 sa.text(
@@ -219,5 +221,75 @@ def test_downgrade_from_groups_keeps_user_grants(database_url: str) -> None:
                 sa.text("SELECT user_id, camera_id, operations FROM grants")
             ).all()
         assert [tuple(row) for row in rows] == [(1, 1, "live")]
+    finally:
+        database.dispose()
+
+
+def test_0009_gives_existing_audit_entries_their_predecessor(database_url: str) -> None:
+    """Entries written before 0009 get prev_id in id order; the chain still verifies and
+    grows; a second entry after the same one is refused; and the way back works."""
+    database = Database(database_url)
+    config = alembic_config(database)
+    key = b"k" * 32
+    try:
+        command.upgrade(config, "0007")
+        prev = GENESIS_HASH
+        at = datetime(2026, 11, 28, tzinfo=UTC)
+        with database.engine.begin() as connection:
+            for number in range(4):
+                digest = event_hash(
+                    key,
+                    prev_hash=prev,
+                    occurred_at=at,
+                    actor="old",
+                    action="test",
+                    camera_id=None,
+                    detail=f'{{"n":{number}}}',
+                )
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO audit_events (occurred_at, actor, action, camera_id, "
+                        "detail, prev_hash, hash) VALUES (:at, 'old', 'test', NULL, :d, :p, :h)"
+                    ),
+                    {
+                        "at": at.replace(tzinfo=None),
+                        "d": f'{{"n":{number}}}',
+                        "p": prev,
+                        "h": digest,
+                    },
+                )
+                prev = digest
+        migrate(database)
+        with database.engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT id, prev_id FROM audit_events ORDER BY id")
+            ).all()
+        ids = [row[0] for row in rows]
+        assert [row[1] for row in rows] == [0, *ids[:-1]]
+        log = AuditLog(database, ManualClock(at), key)
+        assert log.verify().ok
+        new = log.append(actor="new", action="test")
+        check = log.verify()
+        assert check.ok and check.events == 5 and check.head_id == new
+        with pytest.raises(sa.exc.IntegrityError), database.engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_events (occurred_at, actor, action, detail, prev_hash, "
+                    "hash, prev_id) VALUES (:at, 'fork', 'test', '{}', :p, :p, :i)"
+                ),
+                {"at": at.replace(tzinfo=None), "p": "f" * 64, "i": ids[0]},
+            )
+        command.downgrade(config, "0007")
+        with pytest.raises(sa.exc.IntegrityError), database.engine.begin() as connection:
+            # prev_hash is unique again
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_events (occurred_at, actor, action, detail, prev_hash, "
+                    "hash) VALUES (:at, 'fork', 'test', '{}', :p, :h)"
+                ),
+                {"at": at.replace(tzinfo=None), "p": GENESIS_HASH, "h": "f" * 64},
+            )
+        migrate(database)
+        assert log.verify().ok
     finally:
         database.dispose()

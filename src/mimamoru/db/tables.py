@@ -326,6 +326,9 @@ class AuditEvent(Base):
     """Append-only, hash-chained record of every access to footage or permissions."""
 
     __tablename__ = "audit_events"
+    # The chain cannot fork: two writers racing for the same predecessor cannot both append
+    # after it; the loser retries on the new tail (see mimamoru.audit.log).
+    __table_args__ = (Index("ux_audit_events_prev_id", "prev_id", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -333,5 +336,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64))
     camera_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    # The id of the entry before this one, 0 for the first. Only AuditLog writes entries and
+    # always sets it; it is not hashed (the chain itself is prev_hash), only the fork guard.
+    prev_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
