@@ -1,8 +1,9 @@
 "use strict";
-// Administration pages: users (and groups, once the server has them), the permissions matrix
-// and the audit log. Loaded after app.js, whose api(), text(), formatTime() and whoAmI() it
-// uses. The pages are shells: everything comes from the JSON API, which alone decides who may
-// do what; a refusal (403) is shown as such. All changes go through api().
+// Administration pages: users, the permissions matrix and the audit log. Loaded after app.js,
+// whose api(), text(), formatTime() and whoAmI() it uses; groups.js, loaded after this file,
+// adds the groups and camera groups of the Users page. The pages are shells: everything comes
+// from the JSON API, which alone decides who may do what; a refusal (403) is shown as such.
+// All changes go through api().
 
 const OPERATIONS = ["live", "playback", "export", "ptz", "configure"];
 const ROLES = ["admin", "manager", "operator", "viewer", "auditor"];
@@ -46,16 +47,65 @@ const STRINGS = {
   unlocked: (user) => `${user} may log in again (failed-login count cleared).`,
   deleted: (user) => `Deleted ${user}.`,
   notChanged: (detail) => `Not changed: ${detail}`,
-  // Groups (shown only when the server has groups)
-  groupsCount: (n) => (n === 1 ? "1 group." : `${n} groups.`),
-  noGroups: "No groups yet.",
-  newGroupName: "New group name",
-  createGroup: "Create group",
-  groupCreated: (name) => `Created group ${name}.`,
-  membersOf: (group) => `Members of ${group}`,
-  memberOf: (user, group) => `${user} is a member of ${group}`,
-  saveMembers: (group) => `Save members of ${group}`,
-  membersSaved: (group) => `Saved the members of ${group}.`,
+  groupsOfUser: (names) => names.join(", "),
+  inNoGroup: "none",
+  // Groups and camera groups (Users page, groups.js): the same controls for both kinds of set
+  sets: {
+    group: {
+      count: (n) => (n === 1 ? "1 group." : `${n} groups.`),
+      none: "No groups yet.",
+      created: (name) => `Created the group ${name}. Tick its members and save them.`,
+      notCreated: (detail) => `Not created: ${detail}`,
+      itemsOf: (name) => `Members of ${name}`,
+      itemIn: (item, name) => `${item} is a member of ${name}`,
+      summary: (names) => `Members: ${names.join(", ")}`,
+      noItems: "No members.",
+      noChoices: "No accounts to choose from.",
+      saveItems: "Save members",
+      saveItemsOf: (name) => `Save members of ${name}`,
+      itemsSaved: (name) => `Saved the members of ${name}.`,
+      editOf: (name) => `Edit group ${name}`,
+      deleteOf: (name) => `Delete group ${name}`,
+      nameOf: (name) => `Name of group ${name}`,
+      descriptionOf: (name) => `Description of group ${name}`,
+      saveEditOf: (name) => `Save name and description of group ${name}`,
+      cancelEditOf: (name) => `Cancel editing group ${name}`,
+      edited: (name) => `Saved the group ${name}.`,
+      confirmDelete: (name) => `Delete the group ${name}? Its members lose what its grants ` +
+        "gave them. This cannot be undone.",
+      deleted: (name) => `Deleted the group ${name}.`,
+    },
+    cameraGroup: {
+      count: (n) => (n === 1 ? "1 camera group." : `${n} camera groups.`),
+      none: "No camera groups yet.",
+      created: (name) => `Created the camera group ${name}. Tick its cameras and save them.`,
+      notCreated: (detail) => `Not created: ${detail}`,
+      itemsOf: (name) => `Cameras in ${name}`,
+      itemIn: (item, name) => `${item} is in ${name}`,
+      summary: (names) => `Cameras: ${names.join(", ")}`,
+      noItems: "No cameras.",
+      noChoices: "No cameras yet: add one with `mimamoru camera add` first.",
+      saveItems: "Save cameras",
+      saveItemsOf: (name) => `Save cameras of ${name}`,
+      itemsSaved: (name) => `Saved the cameras of ${name}.`,
+      editOf: (name) => `Edit camera group ${name}`,
+      deleteOf: (name) => `Delete camera group ${name}`,
+      nameOf: (name) => `Name of camera group ${name}`,
+      descriptionOf: (name) => `Description of camera group ${name}`,
+      saveEditOf: (name) => `Save name and description of camera group ${name}`,
+      cancelEditOf: (name) => `Cancel editing camera group ${name}`,
+      edited: (name) => `Saved the camera group ${name}.`,
+      confirmDelete: (name) => `Delete the camera group ${name}? Every grant on it goes with ` +
+        "it; the cameras stay. This cannot be undone.",
+      deleted: (name) => `Deleted the camera group ${name}.`,
+    },
+    edit: "Edit",
+    name: "Name",
+    description: "Description",
+    noDescription: "No description.",
+    unknownItem: (id) => `#${id}`,
+    leaveUnsaved: "Some members or cameras are not saved yet.",
+  },
   // Permissions
   user: "User",
   save: "Save",
@@ -234,6 +284,9 @@ async function usersPage() {
     row.append(el("td", {}, role));
     row.append(el("td", { className: user.disabled ? "state-disabled" : "" },
       user.disabled ? STRINGS.disabled : STRINGS.enabled));
+    const groupNames = (user.groups || []).map((group) => group.name);
+    row.append(el("td", { className: "groups" }, groupNames.length
+      ? STRINGS.groupsOfUser(groupNames) : el("span", { className: "muted" }, STRINGS.inNoGroup)));
     row.append(el("td", {}, formatTime(user.created_at)));
     if (showLastLogin) row.append(el("td", {}, user.last_login_at ? formatTime(user.last_login_at) : STRINGS.never));
 
@@ -279,7 +332,7 @@ async function usersPage() {
       say(status, STRINGS.usersCount(users.length));
     }
     restoreFocus(focused);
-    groups.usersChanged(users);
+    sets.usersChanged(users);
   }
 
   form.addEventListener("submit", async (event) => {
@@ -300,97 +353,12 @@ async function usersPage() {
     await reloadAndSay(STRINGS.created(username, role));
   });
 
-  const groups = groupsSection();
+  // After members are saved the list shows each user's groups as they are now.
+  const sets = groupSections(users, () => reload().catch((error) => {
+    say(status, STRINGS.loadFailed(error.message), "error");
+  }));
   render();
-  await groups.start(users);
-}
-
-// Groups: built against the groups API (GET/POST /groups, PUT /groups/{id}/members). The
-// section stays hidden on servers without it (GET /groups answers 404).
-function groupsSection() {
-  const section = byId("groups-section");
-  const status = byId("groups-status");
-  const container = byId("groups-body");
-  let available = false;
-  let users = [];
-  let groups = [];
-
-  async function load() {
-    groups = await api("/api/v1/groups");
-    render();
-  }
-
-  function memberIds(group) {
-    if (Array.isArray(group.member_ids)) return group.member_ids;
-    if (Array.isArray(group.user_ids)) return group.user_ids;
-    if (Array.isArray(group.members)) return group.members.map((m) => (typeof m === "object" ? m.id : m));
-    return [];
-  }
-
-  function groupBlock(group) {
-    const members = new Set(memberIds(group));
-    const name = group.name || `#${group.id}`;
-    const boxes = users.map((user) => {
-      const box = el("input", {
-        type: "checkbox", checked: members.has(user.id),
-        "aria-label": STRINGS.memberOf(user.username, name), dataset: { userId: user.id },
-      });
-      return el("label", { className: "chip" }, box, ` ${user.username}`);
-    });
-    const save = el("button", { type: "button", "aria-label": STRINGS.saveMembers(name) }, STRINGS.save);
-    save.addEventListener("click", async () => {
-      const userIds = [...container.querySelectorAll(`fieldset[data-group-id="${group.id}"] input:checked`)]
-        .map((box) => Number(box.dataset.userId));
-      try {
-        await api(`/api/v1/groups/${group.id}/members`, jsonBody("PUT", { user_ids: userIds }));
-        say(status, STRINGS.membersSaved(name));
-      } catch (error) {
-        say(status, STRINGS.notChanged(error.message), "error");
-      }
-    });
-    return el("fieldset", { dataset: { groupId: group.id } },
-      el("legend", {}, STRINGS.membersOf(name)), ...boxes, save);
-  }
-
-  function render() {
-    if (!available) return;
-    const nameInput = el("input", { id: "new-group-name", maxlength: 64, required: true });
-    const create = el("form", { className: "form-row" },
-      el("div", { className: "field" }, el("label", { for: "new-group-name" }, STRINGS.newGroupName), nameInput),
-      el("button", { type: "submit" }, STRINGS.createGroup));
-    create.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const name = nameInput.value.trim();
-      try {
-        await api("/api/v1/groups", jsonBody("POST", { name }));
-        say(status, STRINGS.groupCreated(name));
-        await load();
-      } catch (error) {
-        say(status, STRINGS.notCreated(error.message), "error");
-      }
-    });
-    container.replaceChildren(create, ...groups.map(groupBlock));
-    if (status.dataset.state === undefined) say(status, groups.length ? STRINGS.groupsCount(groups.length) : STRINGS.noGroups);
-  }
-
-  return {
-    async start(initialUsers) {
-      users = initialUsers;
-      try {
-        groups = await api("/api/v1/groups");
-      } catch (error) {
-        section.hidden = true; // 404: this server has no groups; anything else: not shown either
-        return;
-      }
-      available = true;
-      section.hidden = false;
-      render();
-    },
-    usersChanged(newUsers) {
-      users = newUsers;
-      render();
-    },
-  };
+  await sets.start();
 }
 
 // ---------------------------------------------------------------------------- Permissions
