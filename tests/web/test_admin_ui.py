@@ -10,53 +10,22 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect
+from playwright.sync_api import Browser, expect
 
 from mimamoru.access.grants import parse_grants
 from mimamoru.access.roles import Role
-from mimamoru.cameras import CameraRecord
 from tests.conftest import RunningServer
-from tests.web.conftest import log_in
+from tests.web.conftest import (
+    PASSWORD,
+    SLOW,
+    add_camera,
+    add_user,
+    admin_page,
+    log_in_as,
+    no_errors,
+)
 
 pytestmark = pytest.mark.browser
-
-# Generous: other test runs share this machine.
-SLOW = 30_000
-PASSWORD = "tall-orange-kettle-7"
-
-
-def add_camera(server: RunningServer, name: str) -> CameraRecord:
-    return server.services.cameras.add(
-        name=name, source="test://pattern?size=160x120&rate=2", retention_hours=24, actor="test"
-    )
-
-
-def add_user(server: RunningServer, username: str, role: Role = Role.VIEWER) -> int:
-    account = server.services.accounts.create(
-        username=username, password=PASSWORD, role=role, actor="test"
-    )
-    return account.id
-
-
-def log_in_as(page: Page, server: RunningServer, username: str, password: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.get_by_label("User name", exact=True).fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{server.url}/cameras", timeout=SLOW)
-
-
-def admin_page(browser: Browser, server: RunningServer, **context: object) -> Page:
-    page = browser.new_context(**context).new_page()  # type: ignore[arg-type]
-    log_in(page, server)
-    expect(page).to_have_url(f"{server.url}/cameras", timeout=SLOW)
-    return page
-
-
-def no_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def test_admin_creates_a_user_grants_a_camera_and_the_user_sees_only_it(
@@ -429,50 +398,4 @@ def test_audit_viewer_filters_pages_and_downloads_csv(
     expect(body.locator("tr").last).to_contain_text('{"n":0}')
     expect(page.locator("#audit-older")).to_be_hidden()
     page.screenshot(path=str(tmp_path / "audit.png"), full_page=True)
-    assert errors == []
-
-
-def test_groups_section_hides_without_the_groups_api_and_edits_members_with_it(
-    server: RunningServer, browser: Browser, tmp_path: Path
-) -> None:
-    erin = add_user(server, "erin")
-    page = admin_page(browser, server)
-    errors = no_errors(page)
-    page.goto(f"{server.url}/admin/users")
-    expect(page.locator('#users tbody tr[data-username="erin"]')).to_be_visible(timeout=SLOW)
-    # This server has no groups yet (GET /api/v1/groups answers 404): no section.
-    expect(page.locator("#groups-section")).to_be_hidden()
-
-    # A server with groups, stood in for by answers to the browser's requests.
-    groups = [{"id": 7, "name": "Reception", "user_ids": []}]
-    sent: list[tuple[str, str, object]] = []
-
-    def groups_api(route: Route) -> None:
-        request = route.request
-        body = request.post_data_json if request.method != "GET" else None
-        sent.append((request.method, request.url.split("/api/v1")[1], body))
-        if request.method == "GET":
-            route.fulfill(json=groups)
-        elif request.method == "POST":
-            groups.append({"id": 8, "name": body["name"], "user_ids": []})
-            route.fulfill(status=201, json=groups[-1])
-        else:
-            groups[0]["user_ids"] = body["user_ids"]
-            route.fulfill(json=groups[0])
-
-    page.route("**/api/v1/groups**", groups_api)
-    page.reload()
-    section = page.locator("#groups-section")
-    expect(section).to_be_visible(timeout=SLOW)
-    page.get_by_label("erin is a member of Reception").check()
-    page.get_by_role("button", name="Save members of Reception").click()
-    expect(page.locator("#groups-status")).to_have_text(
-        "Saved the members of Reception.", timeout=SLOW
-    )
-    assert ("PUT", "/groups/7/members", {"user_ids": [erin]}) in sent
-    page.get_by_label("New group name").fill("Night shift")
-    page.get_by_role("button", name="Create group").click()
-    expect(page.get_by_role("group", name="Members of Night shift")).to_be_visible(timeout=SLOW)
-    assert ("POST", "/groups", {"name": "Night shift"}) in sent
-    page.screenshot(path=str(tmp_path / "users-groups.png"), full_page=True)
     assert errors == []

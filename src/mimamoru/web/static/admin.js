@@ -1,8 +1,9 @@
 "use strict";
-// Administration pages: users (and groups, once the server has them), the permissions matrix
-// and the audit log. Loaded after app.js, whose api(), text(), formatTime() and whoAmI() it
-// uses. The pages are shells: everything comes from the JSON API, which alone decides who may
-// do what; a refusal (403) is shown as such. All changes go through api().
+// Administration pages: users, the permissions matrix and the audit log. Loaded after app.js,
+// whose api(), text(), formatTime() and whoAmI() it uses; groups.js, loaded after this file,
+// adds the groups and camera groups of the Users page. The pages are shells: everything comes
+// from the JSON API, which alone decides who may do what; a refusal (403) is shown as such.
+// All changes go through api().
 
 const OPERATIONS = ["live", "playback", "export", "ptz", "configure"];
 const ROLES = ["admin", "manager", "operator", "viewer", "auditor"];
@@ -46,35 +47,101 @@ const STRINGS = {
   unlocked: (user) => `${user} may log in again (failed-login count cleared).`,
   deleted: (user) => `Deleted ${user}.`,
   notChanged: (detail) => `Not changed: ${detail}`,
-  // Groups (shown only when the server has groups)
-  groupsCount: (n) => (n === 1 ? "1 group." : `${n} groups.`),
-  noGroups: "No groups yet.",
-  newGroupName: "New group name",
-  createGroup: "Create group",
-  groupCreated: (name) => `Created group ${name}.`,
-  membersOf: (group) => `Members of ${group}`,
-  memberOf: (user, group) => `${user} is a member of ${group}`,
-  saveMembers: (group) => `Save members of ${group}`,
-  membersSaved: (group) => `Saved the members of ${group}.`,
+  groupsOfUser: (names) => names.join(", "),
+  inNoGroup: "none",
+  // Groups and camera groups (Users page, groups.js): the same controls for both kinds of set
+  sets: {
+    group: {
+      count: (n) => (n === 1 ? "1 group." : `${n} groups.`),
+      none: "No groups yet.",
+      created: (name) => `Created the group ${name}. Tick its members and save them, then ` +
+        "grant the group cameras on the Permissions page.",
+      notCreated: (detail) => `Not created: ${detail}`,
+      itemsOf: (name) => `Members of ${name}`,
+      itemIn: (item, name) => `${item} is a member of ${name}`,
+      summary: (names) => `Members: ${names.join(", ")}`,
+      noItems: "No members.",
+      noChoices: "No accounts to choose from.",
+      saveItems: "Save members",
+      saveItemsOf: (name) => `Save members of ${name}`,
+      itemsSaved: (name) => `Saved the members of ${name}.`,
+      editOf: (name) => `Edit group ${name}`,
+      deleteOf: (name) => `Delete group ${name}`,
+      nameOf: (name) => `Name of group ${name}`,
+      descriptionOf: (name) => `Description of group ${name}`,
+      saveEditOf: (name) => `Save name and description of group ${name}`,
+      cancelEditOf: (name) => `Cancel editing group ${name}`,
+      edited: (name) => `Saved the group ${name}.`,
+      confirmDelete: (name) => `Delete the group ${name}? Its members lose what its grants ` +
+        "gave them. This cannot be undone.",
+      deleted: (name) => `Deleted the group ${name}.`,
+    },
+    cameraGroup: {
+      count: (n) => (n === 1 ? "1 camera group." : `${n} camera groups.`),
+      none: "No camera groups yet.",
+      created: (name) => `Created the camera group ${name}. Tick its cameras and save them, ` +
+        "then grant it on the Permissions page.",
+      notCreated: (detail) => `Not created: ${detail}`,
+      itemsOf: (name) => `Cameras in ${name}`,
+      itemIn: (item, name) => `${item} is in ${name}`,
+      summary: (names) => `Cameras: ${names.join(", ")}`,
+      noItems: "No cameras.",
+      noChoices: "No cameras yet: add one with `mimamoru camera add` first.",
+      saveItems: "Save cameras",
+      saveItemsOf: (name) => `Save cameras of ${name}`,
+      itemsSaved: (name) => `Saved the cameras of ${name}.`,
+      editOf: (name) => `Edit camera group ${name}`,
+      deleteOf: (name) => `Delete camera group ${name}`,
+      nameOf: (name) => `Name of camera group ${name}`,
+      descriptionOf: (name) => `Description of camera group ${name}`,
+      saveEditOf: (name) => `Save name and description of camera group ${name}`,
+      cancelEditOf: (name) => `Cancel editing camera group ${name}`,
+      edited: (name) => `Saved the camera group ${name}.`,
+      confirmDelete: (name) => `Delete the camera group ${name}? Every grant on it goes with ` +
+        "it; the cameras stay. This cannot be undone.",
+      deleted: (name) => `Deleted the camera group ${name}.`,
+    },
+    edit: "Edit",
+    name: "Name",
+    description: "Description",
+    noDescription: "No description.",
+    unknownItem: (id) => `#${id}`,
+    leaveUnsaved: "Some members or cameras are not saved yet.",
+  },
   // Permissions
-  user: "User",
+  user: "User or group",
   save: "Save",
   saveHeader: "Save",
   windowHeader: "Window (h)",
-  operationLabel: (op, user, camera) => `${op} for ${user} on ${camera}`,
-  windowLabel: (user, camera) => `Playback window in hours for ${user} on ${camera}`,
+  groupsHeader: "Groups",
+  cameraCount: (n) => (n === 1 ? "(1 camera)" : `(${n} cameras)`),
+  operationLabel: (op, who, camera) => `${op} for ${who} on ${camera}`,
+  windowLabel: (who, camera) => `Playback window in hours for ${who} on ${camera}`,
+  onCameraGroup: (name) => `camera group ${name}`, // "live for alice on camera group Outside"
   noLimit: "no limit",
-  saveGrantsOf: (user) => `Save grants of ${user}`,
+  saveGrantsOf: (who) => `Save grants of ${who}`,
+  saveCameraGroupGrantsOf: (who) => `Save camera-group grants of ${who}`,
   adminAll: "All cameras, every operation (administrator)",
   disabledMark: "disabled",
+  groupMark: (members) => `group, ${members === 1 ? "1 member" : `${members} members`}`,
   noCameras: "No cameras yet: add one with `mimamoru camera add` first.",
-  noUsers: "No accounts other than administrators yet: create one on the Users page.",
-  matrixReady: (users, cameras) => `${users} user(s), ${cameras} camera(s). ` +
-    "Changes apply when you save the user's row.",
+  noCameraGroups: "No camera groups yet: make one on the Users page to grant several cameras " +
+    "at once.",
+  noUsers: "No accounts other than administrators, and no groups, yet: create them on the " +
+    "Users page.",
+  matrixReady: (users, groups, cameras, cameraGroups) => `${users} user(s), ${groups} ` +
+    `group(s), ${cameras} camera(s), ${cameraGroups} camera group(s). Changes apply when you ` +
+    "save the row.",
+  // What a user has through groups and camera groups, under the box of each operation
+  via: (sources) => `via ${sources.join("; ")}`,
+  viaGroup: (group) => group,
+  viaGroupOn: (group, cameraGroup) => `${group} on ${cameraGroup}`,
+  viaOwnCameraGroup: (cameraGroup) => `camera group ${cameraGroup}`,
+  viaWindow: (source, hours) => `${source}, ${hours} h`,
   unsaved: "Unsaved changes",
   saving: "Saving…",
   saved: "Saved",
-  savedFor: (user) => `Saved the grants of ${user}.`,
+  savedFor: (who) => `Saved the grants of ${who}.`,
   notSaved: (detail) => `Not saved: ${detail}`,
   badWindow: (camera) => `the playback window on ${camera} must be a whole number of hours ` +
     `from 1 to ${PLAYBACK_WINDOW_MAX_HOURS}, or empty for no limit`,
@@ -234,6 +301,9 @@ async function usersPage() {
     row.append(el("td", {}, role));
     row.append(el("td", { className: user.disabled ? "state-disabled" : "" },
       user.disabled ? STRINGS.disabled : STRINGS.enabled));
+    const groupNames = (user.groups || []).map((group) => group.name);
+    row.append(el("td", { className: "groups" }, groupNames.length
+      ? STRINGS.groupsOfUser(groupNames) : el("span", { className: "muted" }, STRINGS.inNoGroup)));
     row.append(el("td", {}, formatTime(user.created_at)));
     if (showLastLogin) row.append(el("td", {}, user.last_login_at ? formatTime(user.last_login_at) : STRINGS.never));
 
@@ -279,7 +349,7 @@ async function usersPage() {
       say(status, STRINGS.usersCount(users.length));
     }
     restoreFocus(focused);
-    groups.usersChanged(users);
+    sets.usersChanged(users);
   }
 
   form.addEventListener("submit", async (event) => {
@@ -300,104 +370,53 @@ async function usersPage() {
     await reloadAndSay(STRINGS.created(username, role));
   });
 
-  const groups = groupsSection();
+  // After members are saved the list shows each user's groups as they are now.
+  const sets = groupSections(users, () => reload().catch((error) => {
+    say(status, STRINGS.loadFailed(error.message), "error");
+  }));
   render();
-  await groups.start(users);
-}
-
-// Groups: built against the groups API (GET/POST /groups, PUT /groups/{id}/members). The
-// section stays hidden on servers without it (GET /groups answers 404).
-function groupsSection() {
-  const section = byId("groups-section");
-  const status = byId("groups-status");
-  const container = byId("groups-body");
-  let available = false;
-  let users = [];
-  let groups = [];
-
-  async function load() {
-    groups = await api("/api/v1/groups");
-    render();
-  }
-
-  function memberIds(group) {
-    if (Array.isArray(group.member_ids)) return group.member_ids;
-    if (Array.isArray(group.user_ids)) return group.user_ids;
-    if (Array.isArray(group.members)) return group.members.map((m) => (typeof m === "object" ? m.id : m));
-    return [];
-  }
-
-  function groupBlock(group) {
-    const members = new Set(memberIds(group));
-    const name = group.name || `#${group.id}`;
-    const boxes = users.map((user) => {
-      const box = el("input", {
-        type: "checkbox", checked: members.has(user.id),
-        "aria-label": STRINGS.memberOf(user.username, name), dataset: { userId: user.id },
-      });
-      return el("label", { className: "chip" }, box, ` ${user.username}`);
-    });
-    const save = el("button", { type: "button", "aria-label": STRINGS.saveMembers(name) }, STRINGS.save);
-    save.addEventListener("click", async () => {
-      const userIds = [...container.querySelectorAll(`fieldset[data-group-id="${group.id}"] input:checked`)]
-        .map((box) => Number(box.dataset.userId));
-      try {
-        await api(`/api/v1/groups/${group.id}/members`, jsonBody("PUT", { user_ids: userIds }));
-        say(status, STRINGS.membersSaved(name));
-      } catch (error) {
-        say(status, STRINGS.notChanged(error.message), "error");
-      }
-    });
-    return el("fieldset", { dataset: { groupId: group.id } },
-      el("legend", {}, STRINGS.membersOf(name)), ...boxes, save);
-  }
-
-  function render() {
-    if (!available) return;
-    const nameInput = el("input", { id: "new-group-name", maxlength: 64, required: true });
-    const create = el("form", { className: "form-row" },
-      el("div", { className: "field" }, el("label", { for: "new-group-name" }, STRINGS.newGroupName), nameInput),
-      el("button", { type: "submit" }, STRINGS.createGroup));
-    create.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      const name = nameInput.value.trim();
-      try {
-        await api("/api/v1/groups", jsonBody("POST", { name }));
-        say(status, STRINGS.groupCreated(name));
-        await load();
-      } catch (error) {
-        say(status, STRINGS.notCreated(error.message), "error");
-      }
-    });
-    container.replaceChildren(create, ...groups.map(groupBlock));
-    if (status.dataset.state === undefined) say(status, groups.length ? STRINGS.groupsCount(groups.length) : STRINGS.noGroups);
-  }
-
-  return {
-    async start(initialUsers) {
-      users = initialUsers;
-      try {
-        groups = await api("/api/v1/groups");
-      } catch (error) {
-        section.hidden = true; // 404: this server has no groups; anything else: not shown either
-        return;
-      }
-      available = true;
-      section.hidden = false;
-      render();
-    },
-    usersChanged(newUsers) {
-      users = newUsers;
-      render();
-    },
-  };
+  await sets.start();
 }
 
 // ---------------------------------------------------------------------------- Permissions
 
+// Whom a row of the matrix is for, a user or a group, and where its grants are kept.
+function subjectOf(kind, record) {
+  const isUser = kind === "user";
+  return {
+    kind, record, id: record.id, key: `${kind}:${record.id}`, name: isUser ? record.username : record.name,
+    path: `/api/v1/${isUser ? "users" : "groups"}/${record.id}/grants`,
+  };
+}
+
+// A grant as PUT takes it: the one target it names, its operations and its window.
+function grantIn(grant) {
+  const target = grant.camera_id !== null ? { camera_id: grant.camera_id } : { camera_group_id: grant.camera_group_id };
+  return { ...target, operations: grant.operations, playback_window_hours: grant.playback_window_hours };
+}
+
+function withWindow(op, name, hours) {
+  return (op === "playback" || op === "export") && hours ? STRINGS.viaWindow(name, hours) : name;
+}
+
+// Where a user has an operation on a camera from besides their own grant on it: the grants
+// of their groups and the grants on camera groups, as GET /users/{id}/permissions lists them.
+function inheritedOnCamera(cameraPermission, op) {
+  if (!cameraPermission) return [];
+  return cameraPermission.via
+    .filter((source) => (source.kind === "group" || source.camera_group_id !== null) && source.operations.includes(op))
+    .map((source) => {
+      let name = STRINGS.viaOwnCameraGroup(source.camera_group_name);
+      if (source.kind === "group") {
+        name = source.camera_group_id === null ? STRINGS.viaGroup(source.group_name)
+          : STRINGS.viaGroupOn(source.group_name, source.camera_group_name);
+      }
+      return withWindow(op, name, source.playback_window_hours);
+    });
+}
+
 async function permissionsPage() {
   const status = byId("permissions-status");
-  const table = byId("permissions");
   let users;
   try {
     users = await api("/api/v1/users");
@@ -406,69 +425,123 @@ async function permissionsPage() {
     return;
   }
   reveal();
+  const editableUsers = users.filter((user) => user.role !== "admin");
   let cameras;
-  const grants = new Map();
+  let groups;
+  let cameraGroups;
+  const grants = new Map(); // subject key ("user:2", "group:1") → its grants as last read or saved
+  const permissions = new Map(); // user id → GET /users/{id}/permissions
+  async function loadPermissions(userId) {
+    permissions.set(userId, await api(`/api/v1/users/${userId}/permissions`));
+  }
   try {
-    cameras = await api("/api/v1/cameras");
-    await Promise.all(users.filter((user) => user.role !== "admin").map(async (user) => {
-      grants.set(user.id, (await api(`/api/v1/users/${user.id}/grants`)).grants);
-    }));
+    [cameras, groups, cameraGroups] = await Promise.all(
+      ["/api/v1/cameras", "/api/v1/groups", "/api/v1/camera-groups"].map((path) => api(path)));
+    const subjects = [...editableUsers.map((user) => subjectOf("user", user)),
+      ...groups.map((group) => subjectOf("group", group))];
+    await Promise.all([
+      ...subjects.map(async (subject) => grants.set(subject.key, (await api(subject.path)).grants)),
+      ...editableUsers.map((user) => loadPermissions(user.id)),
+    ]);
   } catch (error) {
     say(status, STRINGS.loadFailed(error.message), "error");
     return;
   }
-  if (cameras.length === 0) { say(status, STRINGS.noCameras); table.hidden = true; return; }
-  const editable = users.filter((user) => user.role !== "admin");
-  const shownCameras = new Set(cameras.map((camera) => camera.id));
-  const columnsPerCamera = OPERATIONS.length + 1;
+  if (cameras.length === 0) { say(status, STRINGS.noCameras); byId("permissions").hidden = true; return; }
 
-  // Two header rows: cameras over their operations and window.
-  const colgroups = [el("colgroup"), ...cameras.map(() => el("colgroup", { span: columnsPerCamera })), el("colgroup")];
-  table.querySelectorAll("colgroup").forEach((node) => node.remove());
-  table.querySelector("caption").after(...colgroups);
-  table.tHead.replaceChildren(
-    el("tr", {},
-      el("th", { scope: "col", rowspan: 2 }, STRINGS.user),
-      ...cameras.map((camera) => el("th", { scope: "colgroup", colspan: columnsPerCamera, className: "camera" }, camera.name)),
-      el("th", { scope: "col", rowspan: 2 }, STRINGS.saveHeader)),
-    el("tr", {}, ...cameras.flatMap(() => [
-      ...OPERATIONS.map((op) => el("th", { scope: "col", className: "op" }, op)),
-      el("th", { scope: "col", className: "op" }, STRINGS.windowHeader),
-    ])),
-  );
+  // Two parts, each a table with its own Save per row: grants on cameras and on camera groups.
+  // Saving one part of a row keeps the grants of the other part as they were last saved.
+  const cameraPart = {
+    name: "cameras", table: byId("permissions"), field: "camera_id", targets: cameras,
+    targetName: (camera) => camera.name, saveLabel: STRINGS.saveGrantsOf,
+    inherited(user, cameraId, op) {
+      const answer = permissions.get(user.id);
+      return inheritedOnCamera(answer && answer.cameras.find((camera) => camera.camera_id === cameraId), op);
+    },
+  };
+  const cameraGroupPart = {
+    name: "camera-groups", table: byId("permissions-camera-groups"), field: "camera_group_id",
+    targets: cameraGroups, targetName: (cameraGroup) => STRINGS.onCameraGroup(cameraGroup.name),
+    saveLabel: STRINGS.saveCameraGroupGrantsOf,
+    inherited(user, cameraGroupId, op) { // the grants of the user's groups on this camera group
+      return user.groups.flatMap((group) => (grants.get(`group:${group.id}`) || [])
+        .filter((grant) => grant.camera_group_id === cameraGroupId && grant.operations.includes(op))
+        .map((grant) => withWindow(op, STRINGS.viaGroup(group.name), grant.playback_window_hours)));
+    },
+  };
+  const parts = cameraGroups.length ? [cameraPart, cameraGroupPart] : [cameraPart];
+  const columnsPerTarget = OPERATIONS.length + 1;
 
-  function userLabel(user) {
-    return el("th", { scope: "row" }, user.username,
-      el("span", { className: "muted small" }, ` ${user.role}${user.disabled ? `, ${STRINGS.disabledMark}` : ""}`));
+  function rowLabel(subject) {
+    const note = subject.kind === "group" ? STRINGS.groupMark(subject.record.member_ids.length)
+      : `${subject.record.role}${subject.record.disabled ? `, ${STRINGS.disabledMark}` : ""}`;
+    return el("th", { scope: "row" }, subject.name, el("span", { className: "muted small" }, ` ${note}`));
   }
 
-  function adminRow(user) {
-    return el("tr", { className: "admin", dataset: { username: user.username } }, userLabel(user),
-      el("td", { colspan: cameras.length * columnsPerCamera + 1, className: "muted" }, STRINGS.adminAll));
+  function adminRow(part, user) {
+    return el("tr", { className: "admin", dataset: { username: user.username } }, rowLabel(subjectOf("user", user)),
+      el("td", { colspan: part.targets.length * columnsPerTarget + 1, className: "muted" }, STRINGS.adminAll));
   }
 
-  function editableRow(user) {
-    const row = el("tr", { dataset: { username: user.username, userId: user.id } });
+  // Notes under the boxes of a user's row: what the user has there through groups and camera
+  // groups, described to screen readers along with each box.
+  function markInherited(part, row, user) {
+    for (const box of row.querySelectorAll("input[data-operation]")) {
+      const cell = box.parentElement;
+      const old = cell.querySelector(".via");
+      if (old) old.remove();
+      const op = box.dataset.operation;
+      const sources = [...new Set(part.inherited(user, Number(box.dataset.targetId), op))];
+      if (sources.length) {
+        const id = `via-${part.name}-${user.id}-${box.dataset.targetId}-${op}`;
+        cell.append(el("span", { className: "via", id }, STRINGS.via(sources)));
+        box.setAttribute("aria-describedby", id);
+        cell.dataset.inherited = "true";
+      } else {
+        box.removeAttribute("aria-describedby");
+        delete cell.dataset.inherited;
+      }
+    }
+  }
+
+  // After a save: what the user, or the group's members, now have through other grants.
+  async function refreshInherited(subject) {
+    const ids = subject.kind === "user" ? [subject.id] : subject.record.member_ids;
+    const members = editableUsers.filter((user) => ids.includes(user.id));
+    await Promise.all(members.map((user) => loadPermissions(user.id)));
+    for (const user of members) {
+      for (const part of parts) {
+        const row = part.table.querySelector(`tr[data-user-id="${user.id}"]`);
+        if (row) markInherited(part, row, user);
+      }
+    }
+  }
+
+  function editableRow(part, subject) {
+    const row = el("tr", { dataset: subject.kind === "user" ? { username: subject.name, userId: subject.id }
+      : { groupName: subject.name, groupId: subject.id } });
     const rowStatus = el("span", { className: "row-status", role: "status" });
-    const byCamera = new Map((grants.get(user.id) || []).map((grant) => [grant.camera_id, grant]));
+    const byTarget = new Map((grants.get(subject.key) || []).filter((grant) => grant[part.field] !== null)
+      .map((grant) => [grant[part.field], grant]));
     const cells = [];
-    for (const camera of cameras) {
-      const grant = byCamera.get(camera.id);
+    for (const target of part.targets) {
+      const grant = byTarget.get(target.id);
+      const on = part.targetName(target);
       for (const op of OPERATIONS) {
         cells.push(el("td", { className: "op" }, el("input", {
           type: "checkbox", checked: Boolean(grant && grant.operations.includes(op)),
-          "aria-label": STRINGS.operationLabel(op, user.username, camera.name),
-          dataset: { cameraId: camera.id, operation: op },
+          "aria-label": STRINGS.operationLabel(op, subject.name, on), dataset: { targetId: target.id, operation: op },
         })));
       }
       cells.push(el("td", { className: "window" }, el("input", {
         type: "number", min: 1, max: PLAYBACK_WINDOW_MAX_HOURS, step: 1, inputmode: "numeric",
         placeholder: STRINGS.noLimit, value: grant && grant.playback_window_hours ? grant.playback_window_hours : "",
-        "aria-label": STRINGS.windowLabel(user.username, camera.name), dataset: { cameraId: camera.id, window: "" },
+        "aria-label": STRINGS.windowLabel(subject.name, on), dataset: { targetId: target.id, window: "" },
       })));
     }
-    const save = el("button", { type: "button", "aria-label": STRINGS.saveGrantsOf(user.username) }, STRINGS.save);
-    row.append(userLabel(user), ...cells, el("td", { className: "actions" }, save, " ", rowStatus));
+    const save = el("button", { type: "button", "aria-label": part.saveLabel(subject.name) }, STRINGS.save);
+    row.append(rowLabel(subject), ...cells, el("td", { className: "actions" }, save, " ", rowStatus));
+    if (subject.kind === "user") markInherited(part, row, subject.record);
 
     function setState(state, message) {
       row.dataset.state = state;
@@ -478,22 +551,24 @@ async function permissionsPage() {
     row.addEventListener("change", () => setState("dirty", STRINGS.unsaved));
 
     function collect() {
-      // Grants on cameras this list does not show are kept as they are.
-      const result = (grants.get(user.id) || []).filter((grant) => !shownCameras.has(grant.camera_id));
-      for (const camera of cameras) {
+      // Grants this part does not show (the other part's, targets added since) are kept.
+      const shown = new Set(part.targets.map((target) => target.id));
+      const result = (grants.get(subject.key) || [])
+        .filter((grant) => grant[part.field] === null || !shown.has(grant[part.field])).map(grantIn);
+      for (const target of part.targets) {
         const operations = OPERATIONS.filter((op) =>
-          row.querySelector(`input[data-camera-id="${camera.id}"][data-operation="${op}"]`).checked);
-        const windowInput = row.querySelector(`input[data-camera-id="${camera.id}"][data-window]`);
+          row.querySelector(`input[data-target-id="${target.id}"][data-operation="${op}"]`).checked);
+        const windowInput = row.querySelector(`input[data-target-id="${target.id}"][data-window]`);
         const raw = windowInput.value.trim();
         let hours = null;
         if (raw !== "" || windowInput.validity.badInput) {
           hours = Number(raw);
           if (!Number.isInteger(hours) || hours < 1 || hours > PLAYBACK_WINDOW_MAX_HOURS) {
             windowInput.focus();
-            throw new Error(STRINGS.badWindow(camera.name));
+            throw new Error(STRINGS.badWindow(part.targetName(target)));
           }
         }
-        if (operations.length) result.push({ camera_id: camera.id, operations, playback_window_hours: hours });
+        if (operations.length) result.push({ [part.field]: target.id, operations, playback_window_hours: hours });
       }
       return result;
     }
@@ -508,27 +583,65 @@ async function permissionsPage() {
       }
       setState("busy", STRINGS.saving);
       try {
-        const answer = await api(`/api/v1/users/${user.id}/grants`, jsonBody("PUT", { grants: body }));
-        grants.set(user.id, answer.grants);
+        const answer = await api(subject.path, jsonBody("PUT", { grants: body }));
+        grants.set(subject.key, answer.grants);
       } catch (error) {
         setState("error", STRINGS.notSaved(error.message));
         return;
       }
-      const fresh = editableRow(user);
+      const fresh = editableRow(part, subject);
       row.replaceWith(fresh);
       fresh.querySelector("button").focus();
       fresh.dataset.state = "saved";
       say(fresh.querySelector(".row-status"), STRINGS.saved);
-      say(status, STRINGS.savedFor(user.username));
+      say(status, STRINGS.savedFor(subject.name));
+      try {
+        await refreshInherited(subject);
+      } catch (error) {
+        say(status, STRINGS.loadFailed(error.message), "error");
+      }
     });
     return row;
   }
 
-  table.tBodies[0].replaceChildren(...users.map((user) => (user.role === "admin" ? adminRow(user) : editableRow(user))));
-  say(status, editable.length ? STRINGS.matrixReady(editable.length, cameras.length) : STRINGS.noUsers);
-  table.dataset.ready = "true";
+  function buildPart(part) {
+    const { table } = part;
+    // Two header rows: cameras (or camera groups) over their operations and window.
+    table.querySelectorAll("colgroup, tbody").forEach((node) => node.remove());
+    table.querySelector("caption").after(el("colgroup"),
+      ...part.targets.map(() => el("colgroup", { span: columnsPerTarget })), el("colgroup"));
+    table.tHead.replaceChildren(
+      el("tr", {},
+        el("th", { scope: "col", rowspan: 2 }, STRINGS.user),
+        ...part.targets.map((target) => el("th", { scope: "colgroup", colspan: columnsPerTarget, className: "camera" },
+          target.name, target.camera_ids ? el("span", { className: "muted small" },
+            ` ${STRINGS.cameraCount(target.camera_ids.length)}`) : null)),
+        el("th", { scope: "col", rowspan: 2 }, STRINGS.saveHeader)),
+      el("tr", {}, ...part.targets.flatMap(() => [
+        ...OPERATIONS.map((op) => el("th", { scope: "col", className: "op" }, op)),
+        el("th", { scope: "col", className: "op" }, STRINGS.windowHeader),
+      ])),
+    );
+    table.append(el("tbody", {}, ...users.map((user) => (user.role === "admin" ? adminRow(part, user)
+      : editableRow(part, subjectOf("user", user))))));
+    if (groups.length) {
+      table.append(el("tbody", { className: "groups" },
+        el("tr", { className: "section" }, el("th", { scope: "rowgroup", colspan: part.targets.length * columnsPerTarget + 2 },
+          STRINGS.groupsHeader)),
+        ...groups.map((group) => editableRow(part, subjectOf("group", group)))));
+    }
+    table.hidden = false;
+  }
+
+  parts.forEach(buildPart);
+  const note = byId("camera-group-grants-note");
+  note.hidden = cameraGroups.length > 0;
+  text(note, cameraGroups.length ? "" : STRINGS.noCameraGroups);
+  say(status, editableUsers.length || groups.length
+    ? STRINGS.matrixReady(editableUsers.length, groups.length, cameras.length, cameraGroups.length) : STRINGS.noUsers);
+  parts.forEach((part) => { part.table.dataset.ready = "true"; });
   window.addEventListener("beforeunload", (event) => {
-    if (table.querySelector('tr[data-state="dirty"], tr[data-state="error"]')) {
+    if (document.querySelector('table.matrix tr[data-state="dirty"], table.matrix tr[data-state="error"]')) {
       event.preventDefault();
       event.returnValue = STRINGS.leaveUnsaved;
     }
