@@ -8,17 +8,15 @@ deleting a camera group deletes every grant on it.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mimamoru.access.grants import record_of
-from mimamoru.access.groups import parse_ids, validate_description, validate_name
+from mimamoru.access.named_groups import NamedGroups, parse_ids
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import cameras as camera_queries
@@ -27,9 +25,7 @@ from mimamoru.db import groups as group_queries
 from mimamoru.db import users as user_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.tables import CameraGroup
-from mimamoru.errors import NotFoundError, ValidationFailedError
-
-logger = logging.getLogger(__name__)
+from mimamoru.errors import NotFoundError
 
 CAMERA_GROUP_NAME_MAX = 100
 
@@ -63,11 +59,31 @@ def _grants_on(session: Session, camera_group_id: int) -> list[dict[str, Any]]:
     return described
 
 
+def _contents(session: Session, row: CameraGroup) -> dict[str, Any]:
+    """What a deleted camera group's audit entry keeps: its cameras and the grants on it."""
+    return {
+        "camera_ids": group_queries.camera_ids(session, row.id),
+        "grants": _grants_on(session, row.id),
+    }
+
+
 class CameraGroupService:
     def __init__(self, database: Database, clock: Clock, audit: AuditLog) -> None:
         self._database = database
         self._clock = clock
         self._audit = audit
+        self._named = NamedGroups(
+            database,
+            clock,
+            audit,
+            noun="camera group",
+            audit_key="camera_group",
+            name_max=CAMERA_GROUP_NAME_MAX,
+            by_name=group_queries.camera_group_by_name,
+            add=group_queries.add_camera_group,
+            for_update=group_queries.camera_group_for_update,
+            record=_record,
+        )
 
     def list(self) -> list[CameraGroupRecord]:
         with self._database.session() as session:
@@ -95,29 +111,7 @@ class CameraGroupService:
             return _record(session, row)
 
     def create(self, *, name: str, description: str = "", actor: str) -> CameraGroupRecord:
-        name = validate_name(name, kind="camera group", max_length=CAMERA_GROUP_NAME_MAX)
-        description = validate_description(description)
-        try:
-            with self._database.session() as session:
-                if group_queries.camera_group_by_name(session, name) is not None:
-                    raise ValidationFailedError(f"a camera group named {name!r} already exists")
-                row = group_queries.add_camera_group(
-                    session, name=name, description=description, now=self._clock.now()
-                )
-                record = _record(session, row)
-        except IntegrityError as exc:  # created by someone else at the same moment
-            raise ValidationFailedError(f"a camera group named {name!r} already exists") from exc
-        self._audit.append(
-            actor=actor,
-            action="camera_group.created",
-            detail={
-                "camera_group": name,
-                "before": None,
-                "after": {"name": name, "description": description},
-            },
-        )
-        logger.info("camera group %s created by %s", name, actor)
-        return record
+        return self._named.create(name=name, description=description, actor=actor)
 
     def update(
         self,
@@ -128,50 +122,11 @@ class CameraGroupService:
         description: str | None = None,
     ) -> CameraGroupRecord:
         """Rename the camera group or change its description; fields left None stay."""
-        if name is not None:
-            name = validate_name(name, kind="camera group", max_length=CAMERA_GROUP_NAME_MAX)
-        if description is not None:
-            description = validate_description(description)
-        try:
-            with self._database.session() as session:
-                row = self._camera_group(session, camera_group_id, lock=True)
-                before = {"name": row.name, "description": row.description}
-                if name is not None and name != row.name:
-                    if group_queries.camera_group_by_name(session, name) is not None:
-                        raise ValidationFailedError(f"a camera group named {name!r} already exists")
-                    row.name = name
-                if description is not None:
-                    row.description = description
-                session.flush()
-                after = {"name": row.name, "description": row.description}
-                record = _record(session, row)
-        except IntegrityError as exc:
-            raise ValidationFailedError(f"a camera group named {name!r} already exists") from exc
-        if after != before:
-            self._audit.append(
-                actor=actor,
-                action="camera_group.updated",
-                detail={"camera_group": record.name, "before": before, "after": after},
-            )
-        return record
+        return self._named.update(camera_group_id, actor=actor, name=name, description=description)
 
     def delete(self, camera_group_id: int, *, actor: str) -> None:
         """Delete the camera group, its list of cameras and every grant on it."""
-        with self._database.session() as session:
-            row = self._camera_group(session, camera_group_id, lock=True)
-            before = {
-                "name": row.name,
-                "description": row.description,
-                "camera_ids": group_queries.camera_ids(session, camera_group_id),
-                "grants": _grants_on(session, camera_group_id),
-            }
-            session.delete(row)
-        self._audit.append(
-            actor=actor,
-            action="camera_group.deleted",
-            detail={"camera_group": before["name"], "before": before, "after": None},
-        )
-        logger.info("camera group %s deleted by %s", before["name"], actor)
+        self._named.delete(camera_group_id, actor=actor, contents=_contents)
 
     def set_cameras(
         self, camera_group_id: int, camera_ids: Sequence[int], actor: str

@@ -8,15 +8,15 @@ at their next request. Deleting a group deletes its grants.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mimamoru.access.grants import GrantRecord, check_targets, grant_rows, in_order, record_of
+from mimamoru.access.named_groups import NamedGroups, parse_ids
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import grants as grant_queries
@@ -24,12 +24,9 @@ from mimamoru.db import groups as group_queries
 from mimamoru.db import users as user_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.tables import Group
-from mimamoru.errors import NotFoundError, ValidationFailedError
-
-logger = logging.getLogger(__name__)
+from mimamoru.errors import NotFoundError
 
 GROUP_NAME_MAX = 64
-DESCRIPTION_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -49,37 +46,6 @@ class GroupRef:
     name: str
 
 
-def validate_name(name: str, *, kind: str, max_length: int) -> str:
-    """A group's or camera group's name: trimmed, 1 to max_length characters, no control."""
-    cleaned = name.strip()
-    if not cleaned:
-        raise ValidationFailedError(f"{kind} name is empty")
-    if len(cleaned) > max_length:
-        raise ValidationFailedError(f"{kind} name is longer than {max_length} characters")
-    if any(ord(ch) < 32 for ch in cleaned):
-        raise ValidationFailedError(f"{kind} name must not contain control characters")
-    return cleaned
-
-
-def validate_description(description: str) -> str:
-    cleaned = description.strip()
-    if len(cleaned) > DESCRIPTION_MAX:
-        raise ValidationFailedError(f"description is longer than {DESCRIPTION_MAX} characters")
-    return cleaned
-
-
-def parse_ids(values: Sequence[object], *, noun: str, field: str) -> list[int]:
-    """Positive whole numbers, each once; the error names the value."""
-    ids: list[int] = []
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValidationFailedError(f"{field}: {value!r} is not a positive whole number")
-        if value in ids:
-            raise ValidationFailedError(f"{field}: {noun} {value} is listed twice")
-        ids.append(value)
-    return sorted(ids)
-
-
 def _record(session: Session, row: Group) -> GroupRecord:
     members = tuple(group_queries.member_ids(session, row.id))
     return GroupRecord(row.id, row.name, row.description, members, row.created_at)
@@ -94,11 +60,36 @@ def _usernames(session: Session, user_ids: Iterable[int]) -> list[str]:
     return sorted(names)
 
 
+def _contents(session: Session, row: Group) -> dict[str, Any]:
+    """What a deleted group's audit entry keeps: its members and its grants."""
+    return {
+        "members": _usernames(session, group_queries.member_ids(session, row.id)),
+        "grants": [
+            grant.as_dict()
+            for grant in in_order(
+                record_of(grant) for grant in grant_queries.grants_of_group(session, row.id)
+            )
+        ],
+    }
+
+
 class GroupService:
     def __init__(self, database: Database, clock: Clock, audit: AuditLog) -> None:
         self._database = database
         self._clock = clock
         self._audit = audit
+        self._named = NamedGroups(
+            database,
+            clock,
+            audit,
+            noun="group",
+            audit_key="group",
+            name_max=GROUP_NAME_MAX,
+            by_name=group_queries.group_by_name,
+            add=group_queries.add_group,
+            for_update=group_queries.group_for_update,
+            record=_record,
+        )
 
     def list(self) -> Sequence[GroupRecord]:
         with self._database.session() as session:
@@ -141,29 +132,7 @@ class GroupService:
             )
 
     def create(self, *, name: str, description: str = "", actor: str) -> GroupRecord:
-        name = validate_name(name, kind="group", max_length=GROUP_NAME_MAX)
-        description = validate_description(description)
-        try:
-            with self._database.session() as session:
-                if group_queries.group_by_name(session, name) is not None:
-                    raise ValidationFailedError(f"a group named {name!r} already exists")
-                row = group_queries.add_group(
-                    session, name=name, description=description, now=self._clock.now()
-                )
-                record = _record(session, row)
-        except IntegrityError as exc:  # created by someone else at the same moment
-            raise ValidationFailedError(f"a group named {name!r} already exists") from exc
-        self._audit.append(
-            actor=actor,
-            action="group.created",
-            detail={
-                "group": name,
-                "before": None,
-                "after": {"name": name, "description": description},
-            },
-        )
-        logger.info("group %s created by %s", name, actor)
-        return record
+        return self._named.create(name=name, description=description, actor=actor)
 
     def update(
         self,
@@ -174,56 +143,11 @@ class GroupService:
         description: str | None = None,
     ) -> GroupRecord:
         """Rename the group or change its description; fields left None stay."""
-        if name is not None:
-            name = validate_name(name, kind="group", max_length=GROUP_NAME_MAX)
-        if description is not None:
-            description = validate_description(description)
-        try:
-            with self._database.session() as session:
-                row = self._group(session, group_id, lock=True)
-                before = {"name": row.name, "description": row.description}
-                if name is not None and name != row.name:
-                    if group_queries.group_by_name(session, name) is not None:
-                        raise ValidationFailedError(f"a group named {name!r} already exists")
-                    row.name = name
-                if description is not None:
-                    row.description = description
-                session.flush()
-                after = {"name": row.name, "description": row.description}
-                record = _record(session, row)
-        except IntegrityError as exc:
-            raise ValidationFailedError(f"a group named {name!r} already exists") from exc
-        if after != before:
-            self._audit.append(
-                actor=actor,
-                action="group.updated",
-                detail={"group": record.name, "before": before, "after": after},
-            )
-        return record
+        return self._named.update(group_id, actor=actor, name=name, description=description)
 
     def delete(self, group_id: int, *, actor: str) -> None:
         """Delete the group with its memberships and its grants."""
-        with self._database.session() as session:
-            row = self._group(session, group_id, lock=True)
-            before = {
-                "name": row.name,
-                "description": row.description,
-                "members": _usernames(session, group_queries.member_ids(session, group_id)),
-                "grants": [
-                    grant.as_dict()
-                    for grant in in_order(
-                        record_of(grant)
-                        for grant in grant_queries.grants_of_group(session, group_id)
-                    )
-                ],
-            }
-            session.delete(row)
-        self._audit.append(
-            actor=actor,
-            action="group.deleted",
-            detail={"group": before["name"], "before": before, "after": None},
-        )
-        logger.info("group %s deleted by %s", before["name"], actor)
+        self._named.delete(group_id, actor=actor, contents=_contents)
 
     def set_members(self, group_id: int, user_ids: Sequence[int], actor: str) -> GroupRecord:
         """Make exactly these users the group's members."""
