@@ -208,3 +208,21 @@ def test_an_api_token_is_not_accepted_as_the_session_cookie(
         assert browser.get("/api/v1/auth/me").status_code == 401
         page = browser.get("/cameras")
         assert page.status_code == 303 and page.headers["location"] == "/login"
+
+
+def test_a_refused_credential_on_footage_or_permissions_is_audited(
+    server: RunningServer, client: httpx.Client
+) -> None:
+    assert client.get("/api/v1/cameras").status_code == 401, "no credential: not recorded"
+    assert client.get("/api/v1/auth/me", headers={"Authorization": "Bearer x"}).status_code == 401
+    for headers in ({"Authorization": "Bearer mmr_forged"}, {"Authorization": "Basic YTpi"}):
+        assert client.get("/api/v1/cameras/1/recordings", headers=headers).status_code == 401
+    assert client.put("/api/v1/users/1/grants", headers={"Authorization": "Bearer old"}, json={})
+    refused = server.services.audit.search(action="auth.credential_refused")
+    routes = sorted(json.loads(entry.detail)["route"] for entry in refused)
+    assert routes == [
+        "/api/v1/cameras/1/recordings",
+        "/api/v1/cameras/1/recordings",
+        "/api/v1/users/1/grants",
+    ]
+    assert all('"outcome": "denied"' in entry.detail for entry in refused)

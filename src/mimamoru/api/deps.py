@@ -28,6 +28,11 @@ from mimamoru.storage.index import SegmentRecord
 SESSION_COOKIE = "mimamoru_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Routes that touch footage or permissions: a refused credential on them is audited.
+AUDITED_PREFIXES = tuple(
+    f"/api/v1/{part}"
+    for part in ("cameras", "recordings", "holds", "users", "groups", "camera-groups", "audit")
+)
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=31)
 
@@ -81,6 +86,8 @@ class Dependencies:
         client = client_address(request)
         principal = self.services.sessions.resolve(found[0], client) if found else None
         if found is None or principal is None:
+            presented = bool(request.headers.get("authorization") or found)
+            self.record_refused_credential(presented, request.method, request.url.path, client)
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "not logged in",
@@ -90,6 +97,23 @@ class Dependencies:
         if via_cookie and request.method not in SAFE_METHODS:
             self._check_csrf(request, token, principal)
         return Caller(principal, token, via_cookie)
+
+    def record_refused_credential(
+        self, presented: bool, method: str, path: str, client: str
+    ) -> None:
+        """Audit a bad, expired or revoked credential used on footage or permissions.
+
+        Requests without any credential are not recorded (every browser's first visit, and
+        scanners, would fill the log); a credential that does not work is worth a record.
+        """
+        if presented and path.startswith(AUDITED_PREFIXES):
+            self.services.audit.append(
+                actor="-",
+                action="auth.credential_refused",
+                detail={"method": method, "route": path},
+                client=client,
+                outcome="denied",
+            )
 
     def _check_csrf(self, request: Request, token: str, principal: Principal) -> None:
         """Cookie-authenticated changes need the same origin and the session's CSRF token.
@@ -310,6 +334,14 @@ class LiveSocketAccess(GatedAccess):
         client = client_address(websocket)
         principal = await run_in_threadpool(sessions.resolve, found[0], client) if found else None
         if found is None or principal is None or principal.must_enrol_totp:
+            presented = bool(websocket.headers.get("authorization") or found)
+            await run_in_threadpool(
+                self._deps.record_refused_credential,
+                presented and principal is None,
+                "WS",
+                websocket.url.path,
+                client,
+            )
             raise WebSocketException(status.WS_1008_POLICY_VIOLATION, "not logged in")
         try:
             authorization = await run_in_threadpool(
