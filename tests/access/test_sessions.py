@@ -123,8 +123,8 @@ def test_session_list_and_revocation(world: World) -> None:
         ("198.51.100.2", "desk"),
     ]
     assert listed[0].idle_expires_at == T0 + timedelta(minutes=30)
-    with pytest.raises(NotFoundError):
-        manager.revoke(world.alice, listed[0].id, actor="alice"), "not alice's session"
+    with pytest.raises(NotFoundError):  # not alice's session
+        manager.revoke(world.alice, listed[0].id, actor="alice")
     assert manager.revoke(world.victor, listed[0].id, actor="victor") == 1
     assert manager.resolve(phone.token) is None
     assert manager.resolve(desk.token) is not None
@@ -246,8 +246,8 @@ def test_api_tokens_carry_a_subset_of_the_owners_rights(world: World) -> None:
         stored = session.execute(sa.text("SELECT token_hash FROM api_tokens")).scalar_one()
     assert issued.token not in stored
 
-    with pytest.raises(NotFoundError):
-        manager.tokens.revoke(world.alice, issued.record.id, actor="alice"), "not alice's token"
+    with pytest.raises(NotFoundError):  # not alice's token
+        manager.tokens.revoke(world.alice, issued.record.id, actor="alice")
     world.clock.advance(8 * 24 * 3600)
     assert manager.resolve(issued.token) is None, "expired"
     second = manager.tokens.create(

@@ -217,7 +217,8 @@ def test_a_refused_credential_on_footage_or_permissions_is_audited(
     assert client.get("/api/v1/auth/me", headers={"Authorization": "Bearer x"}).status_code == 401
     for headers in ({"Authorization": "Bearer mmr_forged"}, {"Authorization": "Basic YTpi"}):
         assert client.get("/api/v1/cameras/1/recordings", headers=headers).status_code == 401
-    assert client.put("/api/v1/users/1/grants", headers={"Authorization": "Bearer old"}, json={})
+    stale = client.put("/api/v1/users/1/grants", headers={"Authorization": "Bearer old"}, json={})
+    assert stale.status_code == 401
     refused = server.services.audit.search(action="auth.credential_refused")
     routes = sorted(json.loads(entry.detail)["route"] for entry in refused)
     assert routes == [

@@ -160,4 +160,6 @@ def test_a_viewer_who_leaves_a_silent_camera_is_noticed(server: RunningServer) -
         what="the view's end to be noticed without a frame to send",
     )
     detail = json.loads(server.services.audit.search(action="access.live_stop")[0].detail)
-    assert detail["ended_by"] == "viewer left" and detail["duration_seconds"] < 3
+    # Noticed from the socket, not from the session ending at its recheck.
+    assert detail["ended_by"] == "viewer left"
+    assert server.services.sessions.resolve(token) is not None, "the session still stands"

@@ -19,7 +19,7 @@ from mimamoru.clock import Clock
 from mimamoru.db import users as user_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.tables import User
-from mimamoru.errors import MimamoruError, NotFoundError, ValidationFailedError
+from mimamoru.errors import ConflictError, NotFoundError, ValidationFailedError
 
 USERNAME_MAX = 64
 
@@ -49,9 +49,9 @@ def _account(row: User) -> Account:
 
 def validate_username(username: str) -> str:
     if not username or len(username) > USERNAME_MAX:
-        raise MimamoruError(f"user name must be 1 to {USERNAME_MAX} characters")
+        raise ValidationFailedError(f"user name must be 1 to {USERNAME_MAX} characters")
     if not all(ch.isalnum() or ch in "._-@" for ch in username):
-        raise MimamoruError("user name may hold only letters, digits and . _ - @")
+        raise ValidationFailedError("user name may hold only letters, digits and . _ - @")
     return username
 
 
@@ -63,7 +63,7 @@ def parse_role(name: str) -> Role:
         raise ValidationFailedError(f"unknown role {name!r} (known: {known})") from exc
 
 
-class LastAdminError(ValidationFailedError):
+class LastAdminError(ConflictError):
     """The change would leave the installation without an enabled administrator."""
 
 
@@ -92,10 +92,7 @@ class AccountService:
             return _account(row)
 
     def create(self, *, username: str, password: str, role: Role, actor: str) -> Account:
-        try:
-            validate_username(username)
-        except MimamoruError as exc:
-            raise ValidationFailedError(str(exc)) from exc
+        validate_username(username)
         check_password_policy(password, username)
         with self._database.session() as session:
             if user_queries.user_by_name(session, username) is not None:

@@ -3,9 +3,9 @@
 from collections.abc import Iterable, Sequence
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi import APIRouter, Depends, Path, Response, status
 
-from mimamoru.access.accounts import Account, LastAdminError, parse_role
+from mimamoru.access.accounts import Account, parse_role
 from mimamoru.access.grants import GrantRecord, parse_grants
 from mimamoru.access.groups import GroupRef
 from mimamoru.access.permissions import UserPermissions
@@ -25,7 +25,6 @@ from mimamoru.api.schemas import (
     UserOut,
     UserPatch,
 )
-from mimamoru.errors import MimamoruError, NotFoundError
 
 UserId = Annotated[int, Path(ge=1)]
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -86,14 +85,6 @@ def permissions_out(permissions: UserPermissions) -> PermissionsOut:
     )
 
 
-def _refused(exc: MimamoruError) -> HTTPException:
-    if isinstance(exc, NotFoundError):
-        return HTTPException(status.HTTP_404_NOT_FOUND, str(exc))
-    if isinstance(exc, LastAdminError):
-        return HTTPException(status.HTTP_409_CONFLICT, str(exc))
-    return HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc))
-
-
 def build_router(deps: Dependencies) -> APIRouter:
     router = APIRouter(prefix="/users", tags=["users"], responses=ERRORS)
     accounts = deps.services.accounts
@@ -116,23 +107,17 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="Create an account (no footage rights until granted)",
     )
     def create_user(body: UserCreate, admin: Admin) -> UserOut:
-        try:
-            account = accounts.create(
-                username=body.username,
-                password=body.password,
-                role=parse_role(body.role),
-                actor=admin.username,
-            )
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        account = accounts.create(
+            username=body.username,
+            password=body.password,
+            role=parse_role(body.role),
+            actor=admin.username,
+        )
         return with_groups(account)
 
     @router.get("/{user_id}", response_model=UserOut, summary="One account")
     def get_user(user_id: UserId, _admin: Admin) -> UserOut:
-        try:
-            return with_groups(accounts.get(user_id))
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        return with_groups(accounts.get(user_id))
 
     @router.patch(
         "/{user_id}",
@@ -140,26 +125,20 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="Change role, password or disabled; ends the user's sessions on the last two",
     )
     def patch_user(user_id: UserId, body: UserPatch, admin: Admin) -> UserOut:
-        try:
-            account = accounts.update(
-                user_id,
-                actor=admin.username,
-                role=parse_role(body.role) if body.role is not None else None,
-                password=body.password,
-                disabled=body.disabled,
-            )
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        account = accounts.update(
+            user_id,
+            actor=admin.username,
+            role=parse_role(body.role) if body.role is not None else None,
+            password=body.password,
+            disabled=body.disabled,
+        )
         return with_groups(account)
 
     @router.delete(
         "/{user_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete an account"
     )
     def delete_user(user_id: UserId, admin: Admin) -> Response:
-        try:
-            accounts.delete(user_id, actor=admin.username)
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        accounts.delete(user_id, actor=admin.username)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 
     @router.post(
@@ -168,19 +147,13 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="Clear the account's lock after repeated failed logins",
     )
     def unlock_user(user_id: UserId, admin: Admin) -> UserOut:
-        try:
-            account = accounts.get(user_id)
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        account = accounts.get(user_id)
         deps.services.sessions.unlock(account.username, actor=admin.username, client=admin.client)
         return with_groups(account)
 
     @router.get("/{user_id}/grants", response_model=GrantsOut, summary="The user's grants")
     def get_grants(user_id: UserId, _admin: Admin) -> GrantsOut:
-        try:
-            return grants_out(grants.of_user(user_id))
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        return grants_out(grants.of_user(user_id))
 
     @router.get(
         "/{user_id}/permissions",
@@ -188,10 +161,7 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="What the user may do with each camera, from their own and their groups' grants",
     )
     def get_permissions(user_id: UserId, _admin: Admin) -> PermissionsOut:
-        try:
-            return permissions_out(deps.services.permissions.of_user(user_id))
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        return permissions_out(deps.services.permissions.of_user(user_id))
 
     @router.put(
         "/{user_id}/grants",
@@ -199,11 +169,8 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="Replace all of the user's own grants (deny by default: [] removes them all)",
     )
     def put_grants(user_id: UserId, body: GrantsIn, admin: Admin) -> GrantsOut:
-        try:
-            role = accounts.get(user_id).role
-            parsed = parse_grants([item.model_dump() for item in body.grants], role)
-            return grants_out(grants.replace(user_id, parsed, admin.username))
-        except MimamoruError as exc:
-            raise _refused(exc) from exc
+        role = accounts.get(user_id).role
+        parsed = parse_grants([item.model_dump() for item in body.grants], role)
+        return grants_out(grants.replace(user_id, parsed, admin.username))
 
     return router
