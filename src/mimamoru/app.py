@@ -25,9 +25,10 @@ from mimamoru.api import (
     user_security,
     users,
 )
+from mimamoru.api import exports as exports_api
 from mimamoru.api.deps import Dependencies
 from mimamoru.audit.context import RequestClient
-from mimamoru.errors import ConflictError, NotFoundError, ValidationFailedError
+from mimamoru.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from mimamoru.security import SecurityHeaders
 from mimamoru.services import Services
 from mimamoru.settings import Settings
@@ -51,10 +52,12 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
             services.anchoring.start()
             services.supervisor.start()
             services.retention.start()
+            services.export_runner.start()
         try:
             yield
         finally:
             if start_recorders:
+                services.export_runner.stop()
                 services.retention.stop()
                 services.supervisor.stop()
                 services.anchoring.stop()
@@ -80,6 +83,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(camera_groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
+    app.include_router(exports_api.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)
@@ -93,6 +97,10 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     @app.exception_handler(ConflictError)
     async def conflict(_request: Request, exc: ConflictError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(ForbiddenError)
+    async def forbidden(_request: Request, exc: ForbiddenError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

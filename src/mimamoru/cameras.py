@@ -40,6 +40,7 @@ class CameraRecord:
     masks: tuple[Mask, ...]
     mask_version: int
     created_at: datetime
+    export_without_approval: bool = False
 
 
 def masks_to_json(masks: Sequence[Mask]) -> str:
@@ -61,6 +62,7 @@ def _record(row: Camera) -> CameraRecord:
         masks=masks_from_json(row.masks),
         mask_version=row.mask_version,
         created_at=row.created_at,
+        export_without_approval=bool(row.export_without_approval),
     )
 
 
@@ -229,6 +231,23 @@ class CameraService:
             action="camera.retention",
             camera_id=camera_id,
             detail={"retention_hours": hours, "retention_justification": justification},
+        )
+        return record
+
+    def set_export_without_approval(self, camera_id: int, value: bool, actor: str) -> CameraRecord:
+        """Admin only (the API checks): exports of this camera then need no approved request."""
+        with self._database.session() as session:
+            row = camera_queries.camera_for_update(session, camera_id)
+            if row is None:
+                raise NotFoundError(f"camera {camera_id} not found")
+            row.export_without_approval = value
+            row.updated_at = self._clock.now()
+            record = _record(row)
+        self._audit.append(
+            actor=actor,
+            action="camera.export_without_approval",
+            camera_id=camera_id,
+            detail={"export_without_approval": value},
         )
         return record
 

@@ -30,6 +30,8 @@ from mimamoru.crypto.keyring import KeyRing, open_keyring
 from mimamoru.db.engine import Database, redact_url
 from mimamoru.db.migrate import migrate
 from mimamoru.errors import DatabaseError
+from mimamoru.exports.runner import ExportRunner
+from mimamoru.exports.service import ExportService
 from mimamoru.media.live import LiveHubs
 from mimamoru.media.supervisor import Supervisor
 from mimamoru.settings import Settings
@@ -67,6 +69,8 @@ class Services:
     hubs: LiveHubs
     anchoring: Anchoring
     supervisor: Supervisor
+    exports: ExportService
+    export_runner: ExportRunner
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -112,6 +116,17 @@ class Services:
             clock,
             cameras.recorder_definitions,
         )
+        exports = ExportService(
+            database,
+            clock,
+            audit,
+            store,
+            segments,
+            keys,
+            settings.exports,
+            settings.exports_dir,
+            approvals=None,
+        )
         return cls(
             settings=settings,
             clock=clock,
@@ -145,6 +160,8 @@ class Services:
                 audit, settings.audit_anchor_path, clock, settings.audit.anchor_minutes
             ),
             supervisor=supervisor,
+            exports=exports,
+            export_runner=ExportRunner(exports, settings.storage.sweep_seconds),
         )
 
     def close(self) -> None:

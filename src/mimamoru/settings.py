@@ -181,6 +181,24 @@ class SiteSettings(Section):
         return value
 
 
+class ExportSettings(Section):
+    max_minutes: int = Field(
+        default=60, ge=1, le=24 * 60, description="Longest clip one export may hold (minutes)"
+    )
+    expiry_days: int = Field(
+        default=30, ge=1, le=3650, description="Days an export package is kept for download"
+    )
+    provision_retention_years: int = Field(
+        default=3,
+        ge=3,
+        le=100,
+        description="Years a provision register entry is kept (APPI Arts. 29-30: at least 3)",
+    )
+    verify_max_mb: int = Field(
+        default=2048, ge=1, le=65536, description="Largest package the public /verify page takes"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MIMAMORU_",
@@ -201,6 +219,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     audit: AuditSettings = AuditSettings()
     site: SiteSettings = SiteSettings()
+    exports: ExportSettings = ExportSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -238,6 +257,10 @@ class Settings(BaseSettings):
     @property
     def segments_dir(self) -> Path:
         return self.data_dir / "segments"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     def _in_data_dir(self, configured: Path | None, default: Path) -> Path:
         path = configured if configured is not None else default

@@ -15,14 +15,19 @@ The routes come from the real app's route table (``APIRoute`` methods x path, th
     a logged-in person; an API token is refused with 403 (sessions, two-factor, tokens, logout).
 ``admin`` / ``auditor``
     administrators (and, for ``auditor``, auditors); everyone else 403, API tokens 403.
+``register``
+    managers, auditors and administrators (the provision register); everyone else 403, API
+    tokens 403.
 ``listing(<operation>)``
     a filtered list: any logged-in caller gets 200, and the list holds exactly the cameras
-    the caller may use for that operation (``view`` for cameras, ``configure`` for holds).
+    the caller may use for that operation (``view`` for cameras, ``configure`` for holds,
+    ``export`` for exports).
 ``camera(<operation>)``
     a gated route (a ``GatedAccess`` dependency in ``mimamoru.api.deps``), with the operation
     its dependency asks the gate for: ``camera(Operation.X)`` and ``camera_range`` name it,
     ``segment`` is ``playback``, ``live_socket`` is ``live``, ``new_hold``/``existing_hold``
-    are ``configure``. Not allowed is 404, indistinguishable from a camera that does not exist.
+    are ``configure``, ``new_export``/``existing_export`` are ``export``. Not allowed is 404,
+    indistinguishable from a camera that does not exist.
 
 Callers: anonymous; one user per role (admin, manager, operator, viewer, auditor), where
 every non-admin holds a grant for every operation on camera A and nothing on camera B;
@@ -79,7 +84,9 @@ from mimamoru.access.roles import Operation, Role
 from mimamoru.api.deps import SESSION_COOKIE
 from mimamoru.app import create_app
 from mimamoru.db import cameras as camera_queries
+from mimamoru.db import exports as export_queries
 from mimamoru.db import users as user_queries
+from mimamoru.db.tables import Export
 from mimamoru.services import Services
 from tests.conftest import Installation, RunningServer
 from tests.support.footage import write_segment
@@ -106,7 +113,19 @@ SELF = Policy("self")
 PERSON = Policy("person")
 ADMIN = Policy("admin")
 AUDITOR = Policy("auditor")
-KINDS = ("public", "index", "page", "self", "person", "admin", "auditor", "listing", "camera")
+KINDS = (
+    "public",
+    "index",
+    "page",
+    "self",
+    "person",
+    "admin",
+    "auditor",
+    "listing",
+    "camera",
+    "register",
+)
+REGISTER = Policy("register")
 
 
 def listing(operation: Operation) -> Policy:
@@ -192,19 +211,34 @@ POLICY: dict[RouteKey, Policy] = {
     ("PUT", f"{API}/camera-groups/{{camera_group_id}}/cameras"): ADMIN,
     # Auditors and administrators.
     ("GET", f"{API}/audit"): AUDITOR,
+    # Exports and the provision register.
+    ("GET", "/exports"): PAGE,
+    ("GET", "/verify"): PUBLIC,
+    ("GET", f"{API}/exports/public-key"): PUBLIC,
+    ("POST", f"{API}/exports/verify"): PUBLIC,
+    ("POST", f"{API}/exports"): camera(Operation.EXPORT),
+    ("GET", f"{API}/exports"): listing(Operation.EXPORT),
+    ("GET", f"{API}/exports/{{export_id}}"): camera(Operation.EXPORT),
+    ("GET", f"{API}/exports/{{export_id}}/download"): camera(Operation.EXPORT),
+    ("GET", f"{API}/provisions"): REGISTER,
+    ("GET", f"{API}/provisions.csv"): REGISTER,
 }
 
 # Path parameters that pick a camera (directly or through what they name): a route with one
 # of them, a WebSocket, or one that reads its camera from the body is camera(<operation>).
-CAMERA_PARAMETERS = ("camera_id", "segment_id", "hold_id")
-CAMERA_IN_BODY = frozenset({("POST", f"{API}/holds")})
+CAMERA_PARAMETERS = ("camera_id", "segment_id", "hold_id", "export_id")
+CAMERA_IN_BODY = frozenset({("POST", f"{API}/holds"), ("POST", f"{API}/exports")})
 # API tokens of the viewer, one per operation that a route asks the gate for: with them the
 # matrix tells a route gated on the wrong operation (every person holds all of them on A).
 TOKEN_OPERATIONS = (Operation.PLAYBACK, Operation.LIVE, Operation.CONFIGURE)
 # What to request for a route that is not a concrete path.
 PROBE_PATHS = {"/static": "/static/app.css"}
 # The element of each filtered list that names its camera.
-LISTED_CAMERA = {f"{API}/cameras": "id", f"{API}/holds": "camera_id"}
+LISTED_CAMERA = {
+    f"{API}/cameras": "id",
+    f"{API}/holds": "camera_id",
+    f"{API}/exports": "camera_id",
+}
 ALLOWED_STATUSES = frozenset({409, 410, 422, 503})
 ALLOWED = "allowed"
 OPEN = "101 (open)"
@@ -323,6 +357,18 @@ def hold_body(camera_id: int) -> dict[str, Any]:
     }
 
 
+def export_body(camera_id: int) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "camera_id": camera_id,
+        "start": (now - timedelta(minutes=40)).isoformat(),
+        "end": (now - timedelta(minutes=20)).isoformat(),
+        "purpose": "authorization matrix",
+        "recipient": "matrix police",
+        "legal_basis": "consent",
+    }
+
+
 @dataclass
 class Matrix:
     """The running server with its cameras, footage and callers, and the requests' state."""
@@ -396,6 +442,33 @@ class Matrix:
             actor="matrix",
         ).id
 
+    def export(self, camera_id: int) -> int:
+        """A failed export of the camera (no package: an allowed download is 409)."""
+        now = self.services.clock.now()
+        with self.services.database.session() as session:
+            row = export_queries.add_export(
+                session,
+                Export(
+                    camera_id=camera_id,
+                    camera_name="matrix",
+                    start_time=now - timedelta(hours=1),
+                    end_time=now,
+                    purpose="authorization matrix",
+                    recipient="internal",
+                    legal_basis="internal",
+                    reference="",
+                    requester="matrix",
+                    approvers="[]",
+                    state="failed",
+                    progress=0.0,
+                    gaps="[]",
+                    created_at=now,
+                    expires_at=now + timedelta(days=1),
+                    download_count=0,
+                ),
+            )
+            return row.id
+
     def group(self, service_name: str) -> int:
         service = getattr(self.services, service_name)
         group_id: int = service.create(name=self.unique(service_name), actor="matrix").id
@@ -419,6 +492,8 @@ class Matrix:
                 values[name] = self.segments[cell.camera]
             elif name == "hold_id" and camera_id is not None:
                 values[name] = self.hold(camera_id)
+            elif name == "export_id" and camera_id is not None:
+                values[name] = self.export(camera_id)
             elif name == "user_id":
                 target = values[name] = self.user()
             elif name == "session_id":
@@ -440,6 +515,10 @@ class Matrix:
             # The gate reads the camera from the body, so this one must be valid.
             assert cell.camera is not None
             return hold_body(self.cameras[cell.camera])
+        if (cell.method, cell.path) == ("POST", f"{API}/exports"):
+            # Valid for the gate; without a request id the allowed answer is 422.
+            assert cell.camera is not None
+            return export_body(self.cameras[cell.camera])
         return {}
 
     def credential(self, caller: Caller) -> str | None:
@@ -500,6 +579,8 @@ class Matrix:
             return ALLOWED if caller.role is Role.ADMIN else "403"
         if kind == "auditor":
             return ALLOWED if caller.role in (Role.ADMIN, Role.AUDITOR) else "403"
+        if kind == "register":
+            return ALLOWED if caller.role in (Role.ADMIN, Role.MANAGER, Role.AUDITOR) else "403"
         raise AssertionError(f"unknown classification {cell.policy}")
 
     def listed(self, cell: Cell, response: httpx.Response) -> str:
@@ -614,6 +695,7 @@ def set_up(server: RunningServer) -> Matrix:
     matrix.callers = [Caller("anonymous"), *people, *tokens]
     for camera_id in cameras.values():
         matrix.hold(camera_id)  # so that the list of holds has something to filter
+        matrix.export(camera_id)  # and the list of exports
     return matrix
 
 

@@ -66,6 +66,13 @@ NOT_CAMERA_DATA = {
     "/admin/permissions": "page shell without data; grants come from the admin-only API",
     "/audit": "page shell without data; entries come from the auditor/admin-only API",
     "/static": "CSS and JavaScript only",
+    "/api/v1/exports": "GET filters exports through gate.may(export); POST is gated",
+    "/api/v1/exports/public-key": "the installation's public export key, published on purpose",
+    "/api/v1/exports/verify": "checks a package the caller uploads; reads no stored footage",
+    "/api/v1/provisions": "managers, auditors, admins; the provision register, no footage",
+    "/api/v1/provisions.csv": "managers, auditors, admins; the provision register as CSV",
+    "/exports": "page shell without data; exports come from the gated API",
+    "/verify": "public page shell; checks a package the visitor uploads",
 }
 
 

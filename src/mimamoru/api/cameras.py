@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from mimamoru.access.gate import Authorization
 from mimamoru.access.principal import Principal
-from mimamoru.access.roles import Operation
+from mimamoru.access.roles import Operation, Role
 from mimamoru.api.deps import Dependencies
 from mimamoru.api.schemas import CameraCreate, CameraOut, CameraPatch, ErrorOut, MaskOut
 from mimamoru.cameras import CameraRecord, validate_retention
@@ -48,6 +48,7 @@ def camera_out(services: Services, camera: CameraRecord, viewer: Principal) -> C
         masks=[MaskOut.model_validate(mask.as_dict()) for mask in camera.masks],
         mask_version=camera.mask_version,
         created_at=camera.created_at,
+        export_without_approval=camera.export_without_approval,
     )
 
 
@@ -115,6 +116,14 @@ def build_router(deps: Dependencies) -> APIRouter:
         authorization: Annotated[Authorization, Depends(deps.camera(Operation.CONFIGURE))],
     ) -> CameraOut:
         camera = services.cameras.get(authorization.camera_id)
+        if (
+            body.export_without_approval is not None
+            and authorization.principal.role is not Role.ADMIN
+        ):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                "only an administrator may change export_without_approval",
+            )
         masks = None
         if body.masks is not None:
             # Everything is validated before anything is saved: a bad request changes nothing.
@@ -139,6 +148,12 @@ def build_router(deps: Dependencies) -> APIRouter:
         if masks is not None:
             camera = services.cameras.set_masks(
                 authorization.camera_id, masks, authorization.principal.username
+            )
+        if body.export_without_approval is not None:
+            camera = services.cameras.set_export_without_approval(
+                authorization.camera_id,
+                body.export_without_approval,
+                authorization.principal.username,
             )
         return camera_out(services, camera, authorization.principal)
 

@@ -19,8 +19,10 @@ from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
 from mimamoru.access.sessions import csrf_matches
 from mimamoru.access.tokens import TOKEN_PREFIX
+from mimamoru.api.export_schemas import ExportIn
 from mimamoru.api.schemas import HoldIn
 from mimamoru.errors import NotFoundError
+from mimamoru.exports.service import ExportRecord
 from mimamoru.services import Services
 from mimamoru.storage.holds import HoldRecord
 from mimamoru.storage.index import SegmentRecord
@@ -31,7 +33,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Routes that touch footage or permissions: a refused credential on them is audited.
 AUDITED_PREFIXES = tuple(
     f"/api/v1/{part}"
-    for part in ("cameras", "recordings", "holds", "users", "groups", "camera-groups", "audit")
+    for part in (
+        "cameras",
+        "recordings",
+        "holds",
+        "users",
+        "groups",
+        "camera-groups",
+        "audit",
+        "exports",
+        "provisions",
+    )
 )
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=31)
@@ -200,6 +212,21 @@ class Dependencies:
 
     def existing_hold(self) -> HoldAccess:
         return HoldAccess(self)
+
+    def new_export(self) -> NewExportAccess:
+        return NewExportAccess(self)
+
+    def existing_export(self) -> ExportAccess:
+        return ExportAccess(self)
+
+    def register_reader(self, request: Request) -> Principal:
+        """Managers, administrators and auditors: the provision register (APPI Arts. 29-30)."""
+        principal = self.interactive(request).principal
+        if principal.role not in (Role.ADMIN, Role.MANAGER, Role.AUDITOR):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "manager, auditor or administrator rights required"
+            )
+        return principal
 
 
 class GatedAccess:
@@ -385,3 +412,47 @@ class HoldAccess(GatedAccess):
         except HTTPException as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"hold {hold_id} not found") from exc
         return authorization, hold
+
+
+class NewExportAccess(GatedAccess):
+    """Gate for ordering an export: ``export`` on the camera and range named in the body."""
+
+    def __call__(self, request: Request, body: ExportIn) -> tuple[Authorization, ExportIn]:
+        principal = self._deps.principal(request)
+        start, end = as_utc(body.start), as_utc(body.end)
+        authorization = self._authorize(
+            principal,
+            body.camera_id,
+            Operation.EXPORT,
+            request.url.path,
+            (start, end) if start < end else None,
+        )
+        return authorization, body
+
+
+class ExportAccess(GatedAccess):
+    """Gate for ``/exports/{export_id}``: ``export`` on its camera and range."""
+
+    def __call__(
+        self, request: Request, export_id: Annotated[int, Path(ge=1)]
+    ) -> tuple[Authorization, ExportRecord]:
+        principal = self._deps.principal(request)
+        try:
+            record = self._deps.services.exports.get(export_id)
+        except NotFoundError as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+        try:
+            # The range goes into the audit record, not into the window check: a package
+            # made while the caller's grant reached the footage stays theirs to fetch.
+            authorization = self._authorize(
+                principal,
+                record.camera_id,
+                Operation.EXPORT,
+                request.url.path,
+                export_id=export_id,
+                start=record.start.isoformat(),
+                end=record.end.isoformat(),
+            )
+        except HTTPException as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"export {export_id} not found") from exc
+        return authorization, record

@@ -100,6 +100,10 @@ class CameraPatch(Strict):
         description=MASKS_DESCRIPTION + " The list replaces all current masks; [] removes them.",
         examples=[MASKS_EXAMPLE],
     )
+    export_without_approval: bool | None = Field(
+        default=None,
+        description="Administrators only: exports of this camera need no approved request",
+    )
 
 
 class CameraOut(BaseModel):
@@ -123,6 +127,9 @@ class CameraOut(BaseModel):
     masks: list[MaskOut]
     mask_version: int = Field(description="Increases with every change of the masks")
     created_at: datetime
+    export_without_approval: bool = Field(
+        default=False, description="Exports of this camera need no approved request"
+    )
 
 
 class RecordingOut(BaseModel):

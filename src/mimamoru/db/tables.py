@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -100,6 +101,8 @@ class Camera(Base):
     mask_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set by an administrator: exports of this camera need no approved request.
+    export_without_approval: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class MaskVersion(Base):
@@ -341,3 +344,66 @@ class AuditEvent(Base):
     # The id of the entry before this one, 0 for the first. Only AuditLog writes entries and
     # always sets it; it is not hashed (the chain itself is prev_hash), only the fork guard.
     prev_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class Export(Base):
+    """A signed evidence export: the request, its legal basis, and its package's state."""
+
+    __tablename__ = "exports"
+    __table_args__ = (
+        CheckConstraint(
+            "legal_basis IN ('consent', 'law', 'protection', 'internal')", name="ck_exports_basis"
+        ),
+        CheckConstraint(
+            "state IN ('queued', 'running', 'done', 'failed', 'expired')", name="ck_exports_state"
+        ),
+        Index("ix_exports_camera", "camera_id"),
+        Index("ix_exports_expires", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="RESTRICT"))
+    camera_name: Mapped[str] = mapped_column(String(100))
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(Text, default="")
+    requester: Mapped[str] = mapped_column(String(64))
+    approvers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of user names
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    gaps: Mapped[str] = mapped_column(Text, default="[]")  # JSON [[start, end], ...]
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)  # of the package
+    size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    download_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProvisionEntry(Base):
+    """A provision of images to a third party (APPI Arts. 29-30), kept years, not days.
+
+    Deliberately without foreign keys: an entry outlives the footage, the export's package
+    and even the camera it names.
+    """
+
+    __tablename__ = "provision_register"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provided_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    recipient: Mapped[str] = mapped_column(Text)
+    items: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str] = mapped_column(Text, default="")
+    camera_id: Mapped[int] = mapped_column(Integer)
+    camera_name: Mapped[str] = mapped_column(String(100))
+    start_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_time: Mapped[datetime] = mapped_column(UTCDateTime)
+    export_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    keep_until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -66,3 +66,13 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse
         )
+
+    # Exports: ordering and downloading need a login (the API decides who may); checking a
+    # package does not, so that a recipient can use the installation's own /verify page.
+    app.add_api_route(
+        "/exports", shell("exports.html"), include_in_schema=False, response_class=HTMLResponse
+    )
+
+    @app.get("/verify", include_in_schema=False, response_class=HTMLResponse)
+    def verify_page(request: Request) -> Response:
+        return templates.TemplateResponse(request, "verify.html", {"version": __version__})
