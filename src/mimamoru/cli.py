@@ -17,6 +17,7 @@ from mimamoru.commands import groups as group_commands
 from mimamoru.commands import keys as key_commands
 from mimamoru.commands import storage as storage_commands
 from mimamoru.commands import users as user_commands
+from mimamoru.commands.exports import export as export_commands
 from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
 from mimamoru.errors import ValidationFailedError
 from mimamoru.installation import init_installation, is_installation
@@ -46,6 +47,7 @@ main.add_command(group_commands.group)
 main.add_command(key_commands.keys)
 main.add_command(storage_commands.storage)
 main.add_command(user_commands.user)
+main.add_command(export_commands)
 
 
 @main.command()
