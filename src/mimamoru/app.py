@@ -27,7 +27,7 @@ from mimamoru.api import (
 )
 from mimamoru.api.deps import Dependencies
 from mimamoru.audit.context import RequestClient
-from mimamoru.errors import ConflictError, NotFoundError, ValidationFailedError
+from mimamoru.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
 from mimamoru.security import SecurityHeaders
 from mimamoru.services import Services
 from mimamoru.settings import Settings
@@ -93,6 +93,10 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     @app.exception_handler(ConflictError)
     async def conflict(_request: Request, exc: ConflictError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    @app.exception_handler(ForbiddenError)
+    async def forbidden(_request: Request, exc: ForbiddenError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=403)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

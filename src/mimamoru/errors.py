@@ -55,6 +55,10 @@ class ConflictError(MimamoruError):
     """The request contradicts the current state (already on, already exists)."""
 
 
+class ForbiddenError(MimamoruError):
+    """The caller is known and the object visible, but this action is not theirs to take."""
+
+
 class MasterKeyError(MimamoruError):
     """The master key is missing, malformed, or not this installation's."""
 

@@ -18,6 +18,7 @@ from mimamoru.access.gate import AccessGate
 from mimamoru.access.grants import GrantService
 from mimamoru.access.groups import GroupService
 from mimamoru.access.permissions import PermissionService
+from mimamoru.access.requests import AccessRequestService
 from mimamoru.access.sessions import SessionManager
 from mimamoru.access.throttle import LoginThrottle
 from mimamoru.access.tokens import ApiTokenService
@@ -67,6 +68,7 @@ class Services:
     hubs: LiveHubs
     anchoring: Anchoring
     supervisor: Supervisor
+    requests: AccessRequestService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -145,6 +147,7 @@ class Services:
                 audit, settings.audit_anchor_path, clock, settings.audit.anchor_minutes
             ),
             supervisor=supervisor,
+            requests=AccessRequestService(database, clock, audit, settings.requests),
         )
 
     def close(self) -> None:
