@@ -66,6 +66,13 @@ NOT_CAMERA_DATA = {
     "/admin/permissions": "page shell without data; grants come from the admin-only API",
     "/audit": "page shell without data; entries come from the auditor/admin-only API",
     "/static": "CSS and JavaScript only",
+    "/api/v1/requests": "access requests (who asked for which camera and range), no footage",
+    "/api/v1/requests/pending-count": "a count of requests waiting for the caller, no footage",
+    "/api/v1/requests/{request_id}": "one access request, to its requester, deciders, auditors",
+    "/api/v1/requests/{request_id}/approve": "a decision on a request; footage stays gated",
+    "/api/v1/requests/{request_id}/reject": "a decision on a request, no footage",
+    "/api/v1/requests/{request_id}/withdraw": "the requester withdraws, no footage",
+    "/requests": "page shell; requests come from the API, footage from the gated API",
 }
 
 

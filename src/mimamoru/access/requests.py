@@ -333,13 +333,16 @@ class AccessRequestService:
         )
         return record
 
-    def reject(self, principal: Principal, request_id: int, reason: str) -> AccessRequestRecord:
-        cleaned = _clean_text(reason, "reason", MAX_REASON, required=True)
-        assert cleaned is not None
+    def reject(
+        self, principal: Principal, request_id: int, reason: str | None
+    ) -> AccessRequestRecord:
         self.expire_due()
         now = self._clock.now()
         with self._database.session() as session:
             row = self._decidable_row(session, principal, request_id, now)
+            # After the right to decide: who may not decide hears that, not a form error.
+            cleaned = _clean_text(reason, "reason", MAX_REASON, required=True)
+            assert cleaned is not None
             request_queries.add_decision(
                 session,
                 AccessDecision(

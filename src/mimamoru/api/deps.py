@@ -31,7 +31,16 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Routes that touch footage or permissions: a refused credential on them is audited.
 AUDITED_PREFIXES = tuple(
     f"/api/v1/{part}"
-    for part in ("cameras", "recordings", "holds", "users", "groups", "camera-groups", "audit")
+    for part in (
+        "cameras",
+        "recordings",
+        "holds",
+        "users",
+        "groups",
+        "camera-groups",
+        "audit",
+        "requests",
+    )
 )
 DEFAULT_RANGE = timedelta(hours=24)
 MAX_RANGE = timedelta(days=31)
