@@ -20,6 +20,7 @@ from mimamoru.api import (
     groups,
     live,
     recordings,
+    requests,
     storage,
     system,
     user_security,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(camera_groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
+    app.include_router(requests.build_router(deps), prefix=API_PREFIX)
     app.include_router(exports_api.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 

@@ -17,8 +17,8 @@ from mimamoru.commands import groups as group_commands
 from mimamoru.commands import keys as key_commands
 from mimamoru.commands import storage as storage_commands
 from mimamoru.commands import users as user_commands
-from mimamoru.commands.exports import export as export_commands
 from mimamoru.commands.common import DATA_DIR_OPTION, operator_errors, settings_for
+from mimamoru.commands.exports import export as export_commands
 from mimamoru.errors import ValidationFailedError
 from mimamoru.installation import init_installation, is_installation
 from mimamoru.logs import configure_logging

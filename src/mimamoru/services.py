@@ -18,6 +18,7 @@ from mimamoru.access.gate import AccessGate
 from mimamoru.access.grants import GrantService
 from mimamoru.access.groups import GroupService
 from mimamoru.access.permissions import PermissionService
+from mimamoru.access.requests import AccessRequestService
 from mimamoru.access.sessions import SessionManager
 from mimamoru.access.throttle import LoginThrottle
 from mimamoru.access.tokens import ApiTokenService
@@ -69,6 +70,7 @@ class Services:
     hubs: LiveHubs
     anchoring: Anchoring
     supervisor: Supervisor
+    requests: AccessRequestService
     exports: ExportService
     export_runner: ExportRunner
 
@@ -116,6 +118,7 @@ class Services:
             clock,
             cameras.recorder_definitions,
         )
+        requests = AccessRequestService(database, clock, audit, settings.requests)
         exports = ExportService(
             database,
             clock,
@@ -125,7 +128,7 @@ class Services:
             keys,
             settings.exports,
             settings.exports_dir,
-            approvals=None,
+            approvals=requests,
         )
         return cls(
             settings=settings,
@@ -160,6 +163,7 @@ class Services:
                 audit, settings.audit_anchor_path, clock, settings.audit.anchor_minutes
             ),
             supervisor=supervisor,
+            requests=requests,
             exports=exports,
             export_runner=ExportRunner(exports, settings.storage.sweep_seconds),
         )

@@ -181,6 +181,23 @@ class SiteSettings(Section):
         return value
 
 
+class RequestSettings(Section):
+    """Access requests: how long an approval lasts, how many approvers, when pending lapses."""
+
+    approval_hours: float = Field(
+        default=24.0,
+        gt=0,
+        le=24 * 90,
+        description="How long an approved request grants its scope, from the approval",
+    )
+    required_approvals: int = Field(
+        default=1, ge=1, le=2, description="Approvals a request needs (two: four-eyes twice)"
+    )
+    pending_days: float = Field(
+        default=7.0, gt=0, le=365, description="Days after which an undecided request expires"
+    )
+
+
 class ExportSettings(Section):
     max_minutes: int = Field(
         default=60, ge=1, le=24 * 60, description="Longest clip one export may hold (minutes)"
@@ -219,6 +236,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     audit: AuditSettings = AuditSettings()
     site: SiteSettings = SiteSettings()
+    requests: RequestSettings = RequestSettings()
     exports: ExportSettings = ExportSettings()
 
     @classmethod

@@ -28,6 +28,14 @@ The routes come from the real app's route table (``APIRoute`` methods x path, th
     ``segment`` is ``playback``, ``live_socket`` is ``live``, ``new_hold``/``existing_hold``
     are ``configure``, ``new_export``/``existing_export`` are ``export``. Not allowed is 404,
     indistinguishable from a camera that does not exist.
+``request`` / ``decision`` / ``own_request``
+    one access request (``/requests/{request_id}``). For ``request`` (reading it) and
+    ``decision`` (approve, reject) it is a fresh export request on camera A by another user
+    (a viewer holding ``live`` on A): administrators, managers (who hold ``export`` on A)
+    and, for reading, auditors reach it; an auditor deciding gets 403; anyone else 404, as
+    for a request that does not exist; API tokens may read but not decide (403). For
+    ``own_request`` (withdraw) it is a fresh export request by the caller (for a token or
+    anonymous: the viewer), which every person may withdraw; API tokens 403.
 
 Callers: anonymous; one user per role (admin, manager, operator, viewer, auditor), where
 every non-admin holds a grant for every operation on camera A and nothing on camera B;
@@ -80,6 +88,7 @@ from websockets.sync.client import connect
 
 from mimamoru.access.grants import GRANTABLE
 from mimamoru.access.passwords import hash_password
+from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
 from mimamoru.api.deps import SESSION_COOKIE
 from mimamoru.app import create_app
@@ -124,8 +133,14 @@ KINDS = (
     "listing",
     "camera",
     "register",
+    "request",
+    "decision",
+    "own_request",
 )
 REGISTER = Policy("register")
+REQUEST = Policy("request")
+DECISION = Policy("decision")
+OWN_REQUEST = Policy("own_request")
 
 
 def listing(operation: Operation) -> Policy:
@@ -222,6 +237,15 @@ POLICY: dict[RouteKey, Policy] = {
     ("GET", f"{API}/exports/{{export_id}}/download"): camera(Operation.EXPORT),
     ("GET", f"{API}/provisions"): REGISTER,
     ("GET", f"{API}/provisions.csv"): REGISTER,
+    # Access requests: anyone logged in asks and lists; each request has its own readers.
+    ("GET", "/requests"): PAGE,
+    ("POST", f"{API}/requests"): SELF,
+    ("GET", f"{API}/requests"): SELF,
+    ("GET", f"{API}/requests/pending-count"): SELF,
+    ("GET", f"{API}/requests/{{request_id}}"): REQUEST,
+    ("POST", f"{API}/requests/{{request_id}}/approve"): DECISION,
+    ("POST", f"{API}/requests/{{request_id}}/reject"): DECISION,
+    ("POST", f"{API}/requests/{{request_id}}/withdraw"): OWN_REQUEST,
 }
 
 # Path parameters that pick a camera (directly or through what they name): a route with one
@@ -379,6 +403,7 @@ class Matrix:
     callers: list[Caller]
     password_hash: str
     opened_sockets: int = 0
+    requester: int = 0
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -474,6 +499,23 @@ class Matrix:
         group_id: int = service.create(name=self.unique(service_name), actor="matrix").id
         return group_id
 
+    def access_request(self, user_id: int) -> int:
+        """A fresh pending export request on camera A by the user (0: the requester)."""
+        with self.services.database.session() as session:
+            user = user_queries.user_by_id(session, user_id or self.requester)
+            assert user is not None
+            principal = Principal(user.id, user.username, Role(user.role))
+        now = self.services.clock.now()
+        record = self.services.requests.create(
+            principal,
+            camera_id=self.cameras["A"],
+            operation="export",
+            start=now - timedelta(hours=2),
+            end=now - timedelta(hours=1),
+            reason="authorization matrix",
+        )
+        return record.id
+
     # Requests.
 
     def owner(self, caller: Caller) -> int:
@@ -504,6 +546,9 @@ class Matrix:
                 values[name] = self.group("groups")
             elif name == "camera_group_id":
                 values[name] = self.group("camera_groups")
+            elif name == "request_id":
+                own = cell.policy.kind == "own_request"
+                values[name] = self.access_request(self.owner(cell.caller) if own else 0)
             else:
                 raise AssertionError(f"{cell.method} {cell.path}: no value for {{{name}}}")
         return path.format(**values)
@@ -571,12 +616,22 @@ class Matrix:
             return "401"
         if kind in ("self", "listing"):
             return ALLOWED
+        if kind == "request" and caller.via_token:
+            return "404"  # the viewer's tokens: not the viewer's request, not a decider
         if caller.via_token:
             return "403"
         if kind == "person":
             return ALLOWED
         if kind == "admin":
             return ALLOWED if caller.role is Role.ADMIN else "403"
+        if kind == "own_request":
+            return ALLOWED
+        if kind in ("request", "decision"):
+            if caller.role in (Role.ADMIN, Role.MANAGER):
+                return ALLOWED
+            if caller.role is Role.AUDITOR:
+                return ALLOWED if kind == "request" else "403"
+            return "404"
         if kind == "auditor":
             return ALLOWED if caller.role in (Role.ADMIN, Role.AUDITOR) else "403"
         if kind == "register":
@@ -672,6 +727,7 @@ def set_up(server: RunningServer) -> Matrix:
         for name, camera_id in cameras.items()
     }
     matrix = Matrix(server, cameras, segments, [], hash_password(PASSWORD))
+    matrix.requester = matrix.user(Role.VIEWER, "matrix-requester")
     with services.database.session() as session:
         admin = user_queries.user_by_name(session, server.installation.admin_user)
         assert admin is not None
@@ -687,6 +743,11 @@ def set_up(server: RunningServer) -> Matrix:
                 f"{API}/users/{person.user_id}/grants", json={"grants": [everything]}
             )
             assert response.status_code == 200, response.text
+        response = client.put(
+            f"{API}/users/{matrix.requester}/grants",
+            json={"grants": [{"camera_id": cameras["A"], "operations": ["live"]}]},
+        )
+        assert response.status_code == 200, response.text
     viewer = next(person for person in people if person.role is Role.VIEWER)
     tokens = [
         Caller(f"token:{op.value}", Role.VIEWER, viewer.user_id, frozenset({op}))

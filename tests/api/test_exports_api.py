@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from mimamoru.db import cameras as camera_queries
 from mimamoru.exports.clip import iso
 from mimamoru.exports.signing import load_public_key
 from mimamoru.exports.verify import verify_package
-from tests.conftest import RunningServer
+from tests.conftest import RunningServer, ServerFactory
 from tests.exports.support import flip_byte
 from tests.support.footage import h264_segment_payload, write_video_segments
 from tests.support.processes import wait_until
@@ -192,3 +193,49 @@ def test_bad_export_orders(
     )
     assert unknown_basis.status_code == 422
     assert admin_client.get(f"{API}/exports").json() == []
+
+
+def test_export_with_an_approved_request_then_expired(
+    start_server: ServerFactory, payload: bytes
+) -> None:
+    """A manager holding ``export`` still needs an approval; once it lapses, 403."""
+    server = start_server(requests={"approval_hours": 0.001})  # 3.6 s
+    camera = quiet_camera(server, "office")
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    write_video_segments(server.services, camera, t0, 2, payload)
+    manager = person(server, "ken", Role.MANAGER)
+    server.services.grants.set_one(
+        manager_id(server, "ken"),
+        GrantRecord(camera, frozenset({Operation.LIVE, Operation.EXPORT})),
+        actor="test",
+    )
+    ordered = body(camera, t0, t0 + timedelta(seconds=8))
+    asked = manager.post(
+        f"{API}/requests",
+        json={
+            "camera_id": camera,
+            "operation": "export",
+            "start": ordered["start"],
+            "end": ordered["end"],
+            "reason": "police inquiry 令和8年第45号",
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["id"]
+    pending = manager.post(f"{API}/exports", json={**ordered, "request_id": request_id})
+    assert pending.status_code == 403
+    with server.client() as admin:
+        admin.headers["Authorization"] = f"Bearer {server.login(admin)}"
+        approved = admin.post(f"{API}/requests/{request_id}/approve", json={})
+        assert approved.status_code == 200, approved.text
+        valid_until = datetime.fromisoformat(approved.json()["valid_until"])
+    created = manager.post(f"{API}/exports", json={**ordered, "request_id": request_id})
+    assert created.status_code == 202, created.text
+    assert created.json()["approvers"] == ["admin"]
+    assert finished(manager, created.json()["id"])["state"] == "done"
+    # Wait out the approval (a real clock here; the service tests use a controlled one).
+    time.sleep(max(0.0, (valid_until - datetime.now(UTC)).total_seconds()) + 0.5)
+    lapsed = manager.post(f"{API}/exports", json={**ordered, "request_id": request_id})
+    assert lapsed.status_code == 403
+    assert "not an approval in force" in lapsed.json()["detail"]
+    manager.close()

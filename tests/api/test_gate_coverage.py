@@ -73,6 +73,13 @@ NOT_CAMERA_DATA = {
     "/api/v1/provisions.csv": "managers, auditors, admins; the provision register as CSV",
     "/exports": "page shell without data; exports come from the gated API",
     "/verify": "public page shell; checks a package the visitor uploads",
+    "/api/v1/requests": "access requests (who asked for which camera and range), no footage",
+    "/api/v1/requests/pending-count": "a count of requests waiting for the caller, no footage",
+    "/api/v1/requests/{request_id}": "one access request, to its requester, deciders, auditors",
+    "/api/v1/requests/{request_id}/approve": "a decision on a request; footage stays gated",
+    "/api/v1/requests/{request_id}/reject": "a decision on a request, no footage",
+    "/api/v1/requests/{request_id}/withdraw": "the requester withdraws, no footage",
+    "/requests": "page shell; requests come from the API, footage from the gated API",
 }
 
 

@@ -15,10 +15,11 @@ from pathlib import Path
 import av
 import pytest
 
+from mimamoru.access.grants import GrantRecord
 from mimamoru.access.principal import Principal
-from mimamoru.access.roles import Role
+from mimamoru.access.roles import Operation, Role
 from mimamoru.clock import ManualClock
-from mimamoru.errors import ValidationFailedError
+from mimamoru.errors import ForbiddenError, NotFoundError, ValidationFailedError
 from mimamoru.exports.service import ExportOrder, ExportRecord
 from mimamoru.exports.verify import verify_package
 from mimamoru.services import Services
@@ -263,3 +264,61 @@ def test_register_survives_retention_and_expiry(
     clock.advance(timedelta(days=3 * 366).total_seconds())
     services.exports.sweep()
     assert services.exports.register.list() == []
+
+
+def people(services: Services) -> tuple[Principal, Principal, Principal]:
+    """A manager who asks, an administrator who approves, and a manager who is nobody here."""
+    made = [
+        services.accounts.create(
+            username=name, password="tall-orange-kettle-7", role=Role.MANAGER, actor="t"
+        )
+        for name in ("ken", "sato")
+    ]
+    for account in made:  # both see the camera (live), neither may export it unasked
+        services.grants.set_one(account.id, GrantRecord(1, frozenset({Operation.LIVE})), "t")
+    admin = next(account for account in services.accounts.list() if account.username == "admin")
+    return (
+        Principal(made[0].id, "ken", Role.MANAGER),
+        Principal(admin.id, "admin", Role.ADMIN),
+        Principal(made[1].id, "sato", Role.MANAGER),
+    )
+
+
+def test_an_export_needs_an_approval_in_force(
+    services: Services, payload: bytes, clock: ManualClock
+) -> None:
+    services.cameras.set_export_without_approval(1, False, "admin")
+    write_video_segments(services, 1, T0, 5, payload)
+    ken, admin, sato = people(services)
+    request = services.requests.create(
+        ken,
+        camera_id=1,
+        operation="export",
+        start=T0,
+        end=T0 + timedelta(seconds=20),
+        reason="police inquiry about the theft",
+    )
+    with pytest.raises(ForbiddenError, match="not an approval in force"):
+        services.exports.create(ken, order(request_id=request.id))
+    services.requests.approve(admin, request.id)
+    with pytest.raises(NotFoundError):  # someone else's request is not theirs to use
+        services.exports.create(sato, order(request_id=request.id))
+    with pytest.raises(ForbiddenError, match="covers"):
+        services.exports.create(ken, order(request_id=request.id, end=T0 + timedelta(seconds=30)))
+    record = services.exports.create(ken, order(request_id=request.id))
+    assert (record.request_id, record.approvers) == (request.id, ("admin",))
+    assert record.requester == "ken"
+    done = services.exports.run(record.id)
+    _size, body = services.exports.open_package(done, "ken", "127.0.0.1")
+    manifest = verify_package(io.BytesIO(b"".join(body))).manifest
+    assert manifest is not None
+    assert (manifest["exporter"], manifest["approvers"], manifest["request_id"]) == (
+        "ken",
+        ["admin"],
+        request.id,
+    )
+    # The approval lasts 24 h (requests.approval_hours); after that the same order is refused.
+    clock.advance(timedelta(hours=24, seconds=1).total_seconds())
+    with pytest.raises(ForbiddenError, match="not an approval in force"):
+        services.exports.create(ken, order(request_id=request.id))
+    assert [item.id for item in services.exports.recent(None)] == [record.id]

@@ -25,6 +25,7 @@ from mimamoru.access.roles import Operation, Role
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
 from mimamoru.db import cameras as camera_queries
+from mimamoru.db import requests as request_queries
 from mimamoru.db.engine import Database
 from mimamoru.errors import NotFoundError
 
@@ -91,14 +92,41 @@ class AccessGate:
         if principal.role is Role.ADMIN:
             return True
         permission = permission_of(session, principal.user_id, camera_id)
-        if permission is None or not permission.allows(operation):
-            return False
-        window = permission.window_hours(operation)
-        if operation in WINDOWED and window and time_range is not None:
+        if permission is not None and permission.allows(operation):
+            window = permission.window_hours(operation)
+            if not (operation in WINDOWED and window and time_range is not None):
+                return True
             oldest = self._clock.now() - timedelta(hours=window)
             # A minute of grace: "the last 24 hours" computed a moment earlier still counts.
-            return time_range[0] >= oldest - WINDOW_GRACE
-        return True
+            if time_range[0] >= oldest - WINDOW_GRACE:
+                return True
+        # Grants alone do not allow it (the common allowed path never gets here, so it
+        # stays one query): an approved access request may.
+        return self._approved(session, principal, camera_id, operation, time_range)
+
+    def _approved(
+        self,
+        session: Session,
+        principal: Principal,
+        camera_id: int,
+        operation: Operation,
+        time_range: tuple[datetime, datetime] | None,
+    ) -> bool:
+        """An approved access request in force covers it (:mod:`mimamoru.access.requests`).
+
+        ``view`` comes with any approval on the camera. Playback and export need an approval
+        for that operation whose range holds the whole asked range: a recorded segment
+        that straddles the approved range's edge is not served (privacy over the few
+        seconds at the edges; ask for a slightly wider range).
+        """
+        now = self._clock.now()
+        if operation is Operation.VIEW:
+            return request_queries.approval_on_camera(session, principal.user_id, camera_id, now)
+        if operation not in WINDOWED or time_range is None:
+            return False
+        return request_queries.approval_covers(
+            session, principal.user_id, camera_id, operation.value, *time_range, now
+        )
 
     def earliest_start(
         self, principal: Principal, camera_id: int, operation: Operation
@@ -159,4 +187,7 @@ class AccessGate:
             return list(camera_ids)
         with self._database.session() as session:
             granted = cameras_visible_to(session, principal.user_id)
+            granted |= request_queries.cameras_approved(
+                session, principal.user_id, self._clock.now()
+            )
         return [camera_id for camera_id in camera_ids if camera_id in granted]

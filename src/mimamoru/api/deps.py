@@ -43,6 +43,7 @@ AUDITED_PREFIXES = tuple(
         "audit",
         "exports",
         "provisions",
+        "requests",
     )
 )
 DEFAULT_RANGE = timedelta(hours=24)

@@ -407,3 +407,68 @@ class ProvisionEntry(Base):
     export_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     keep_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AccessRequest(Base):
+    """A user's request for one operation on one camera over one time range.
+
+    ``state`` is what was last decided (pending, approved, rejected, withdrawn, expired);
+    an approved request grants its scope until ``valid_until``, a pending one lapses after
+    the configured days (see :mod:`mimamoru.access.requests`).
+    """
+
+    __tablename__ = "access_requests"
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="ck_access_requests_range"),
+        CheckConstraint("operation IN ('playback', 'export')", name="ck_access_requests_operation"),
+        CheckConstraint(
+            "state IN ('pending', 'approved', 'rejected', 'expired', 'withdrawn')",
+            name="ck_access_requests_state",
+        ),
+        # The gate's question: does this user hold an approval on this camera?
+        Index("ix_access_requests_requester_camera", "requester_id", "camera_id", "state"),
+        Index("ix_access_requests_state", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_access_requests_requester_id")
+    )
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE", name="fk_access_requests_camera_id"),
+        index=True,
+    )
+    operation: Mapped[str] = mapped_column(String(16))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    purpose: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    state: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AccessDecision(Base):
+    """One approver's decision on an access request; an approver decides a request once."""
+
+    __tablename__ = "access_decisions"
+    __table_args__ = (
+        UniqueConstraint("request_id", "approver_id", name="uq_access_decisions_approver"),
+        CheckConstraint("decision IN ('approve', 'reject')", name="ck_access_decisions_decision"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("access_requests.id", ondelete="CASCADE", name="fk_access_decisions_request_id"),
+        index=True,
+    )
+    # The approver's name is kept as well: the record of who decided outlives the account.
+    approver_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", name="fk_access_decisions_approver_id"),
+        nullable=True,
+    )
+    approver: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -76,3 +76,21 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
     @app.get("/verify", include_in_schema=False, response_class=HTMLResponse)
     def verify_page(request: Request) -> Response:
         return templates.TemplateResponse(request, "verify.html", {"version": __version__})
+
+    # Access requests: the page shows times in the site's time zone, so it needs its name.
+    def requests_page(request: Request) -> Response:
+        principal = logged_in(request)
+        if principal is None:
+            return RedirectResponse("/login", status_code=303)
+        if principal.must_enrol_totp:
+            return RedirectResponse("/account", status_code=303)
+        context = {
+            "version": __version__,
+            "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),
+            "timezone": deps.services.settings.site.timezone,
+        }
+        return templates.TemplateResponse(request, "requests.html", context)
+
+    app.add_api_route(
+        "/requests", requests_page, include_in_schema=False, response_class=HTMLResponse
+    )

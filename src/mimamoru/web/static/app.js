@@ -441,9 +441,22 @@ async function maskEditorPage() {
   }
 }
 
+// The "Requests" link's badge: how many access requests wait for this caller's decision.
+async function setupRequestsBadge() {
+  const badge = document.getElementById("requests-badge");
+  if (!badge) return;
+  try {
+    const { to_decide: count } = await api("/api/v1/requests/pending-count");
+    text(badge, String(count));
+    badge.title = `${count} request${count === 1 ? "" : "s"} waiting for your decision`;
+    badge.hidden = count === 0;
+  } catch (error) { badge.hidden = true; }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupLogout();
   setupNav();
+  setupRequestsBadge();
   const page = document.body.dataset.page;
   if (page === "login") loginPage();
   else if (page === "cameras") camerasPage();

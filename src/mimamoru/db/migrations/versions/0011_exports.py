@@ -4,7 +4,7 @@
 the export's package and the camera (APPI Arts. 29-30: kept three years).
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0011"
-# Chained onto main's head; the lead re-chains it at merge time (see the helper brief).
-down_revision: str | None = "0009"
+# After the access requests (0010), merged into this branch.
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
