@@ -62,6 +62,11 @@ CONFIG_TEMPLATE = """\
 
 [site]
 # timezone = "Asia/Tokyo"
+
+[exports]
+# max_minutes = 60
+# expiry_days = 30
+# provision_retention_years = 3
 """
 
 

@@ -55,7 +55,7 @@ def test_verify_exit_codes_and_messages(installation: Installation, tmp_path: Pa
     key = tmp_path / "key.pem"
     shown = mimamoru("export", "public-key", "--data-dir", str(installation.data_dir))
     assert shown.returncode == 0, shown.stderr
-    key.write_text(shown.stdout.split("# fingerprint")[0])
+    key.write_text(shown.stdout)  # the "#" lines after the PEM block are ignored
     fingerprint = shown.stdout.split("SHA-256 of the raw key): ")[1].split()[0]
 
     good = mimamoru("export", "verify", str(package), "--public-key", str(key))

@@ -333,7 +333,7 @@ class ExportService:
         part = self.package_path(export_id).with_suffix(".pkg.part")
         try:
             self._build(record, part)
-        except (MimamoruError, OSError, ValueError) as exc:
+        except Exception as exc:  # any failure, PyAV errors included, ends up on the export
             part.unlink(missing_ok=True)
             logger.warning("export %s failed: %s", export_id, exc)
             failed = self._set(export_id, state="failed", error=str(exc))
