@@ -62,6 +62,11 @@ CONFIG_TEMPLATE = """\
 
 [site]
 # timezone = "Asia/Tokyo"
+
+[requests]
+# approval_hours = 24
+# required_approvals = 1
+# pending_days = 7
 """
 
 
