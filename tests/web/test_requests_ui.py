@@ -78,6 +78,14 @@ def test_request_approve_watch_and_expire(
     expect(viewer).to_have_url(f"{server.url}/requests", timeout=SLOW)
     viewer.get_by_label("Camera").select_option(label="entrance")
     viewer.get_by_label("Operation").select_option("playback")
+    # A backwards range is refused, and the page says why.
+    viewer.get_by_label("From").fill(end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"))
+    viewer.get_by_label("Until").fill(start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"))
+    viewer.get_by_label("Reason").fill("bicycle stolen at the entrance")
+    viewer.get_by_role("button", name="Send request").click()
+    expect(viewer.locator("#request-form-status")).to_have_text(
+        "Request refused: start must be before end", timeout=SLOW
+    )
     viewer.get_by_label("From").fill(start.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"))
     viewer.get_by_label("Until").fill(end.astimezone(zone).strftime("%Y-%m-%dT%H:%M:%S"))
     viewer.get_by_label("Reason").fill("bicycle stolen at the entrance")
