@@ -63,6 +63,11 @@ CONFIG_TEMPLATE = """\
 [site]
 # timezone = "Asia/Tokyo"
 
+[requests]
+# approval_hours = 24
+# required_approvals = 1
+# pending_days = 7
+
 [exports]
 # max_minutes = 60
 # expiry_days = 30

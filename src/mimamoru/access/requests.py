@@ -21,15 +21,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from mimamoru.access.gate import WINDOW_GRACE
 from mimamoru.access.permissions import permission_of
 from mimamoru.access.principal import Principal
+from mimamoru.access.request_records import (
+    DECIDERS,
+    MAX_PURPOSE,
+    MAX_REASON,
+    AccessRequestRecord,
+    ApprovedRequest,
+    Decision,
+    RequestState,
+    check_range,
+    clean_text,
+    parse_operation,
+    parse_state,
+)
 from mimamoru.access.roles import Operation, Role
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
@@ -37,116 +48,21 @@ from mimamoru.db import cameras as camera_queries
 from mimamoru.db import requests as request_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.tables import AccessDecision, AccessRequest
-from mimamoru.errors import ConflictError, ForbiddenError, NotFoundError, ValidationFailedError
+from mimamoru.errors import ConflictError, ForbiddenError, NotFoundError
 from mimamoru.settings import RequestSettings
 
 logger = logging.getLogger(__name__)
 
-REQUESTABLE = (Operation.EXPORT, Operation.PLAYBACK)
-MAX_RANGE = timedelta(days=31)
-MAX_REASON = 2000
-MAX_PURPOSE = 200
-DECIDERS = frozenset({Role.ADMIN, Role.MANAGER})
-
-
-class RequestState(StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    EXPIRED = "expired"
-    WITHDRAWN = "withdrawn"
-
-
-@dataclass(frozen=True)
-class Decision:
-    approver: str
-    decision: str  # approve or reject
-    comment: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class AccessRequestRecord:
-    id: int
-    requester_id: int
-    requester: str
-    camera_id: int
-    camera_name: str
-    operation: Operation
-    start: datetime
-    end: datetime
-    reason: str
-    purpose: str | None
-    state: RequestState
-    created_at: datetime
-    decided_at: datetime | None
-    valid_until: datetime | None
-    # When a pending request lapses undecided.
-    pending_until: datetime
-    approvals_needed: int
-    decisions: tuple[Decision, ...]
-
-    @property
-    def approvers(self) -> tuple[str, ...]:
-        return tuple(d.approver for d in self.decisions if d.decision == "approve")
-
-    @property
-    def rejection(self) -> Decision | None:
-        return next((d for d in self.decisions if d.decision == "reject"), None)
-
-
-@dataclass(frozen=True)
-class ApprovedRequest:
-    """An approved, still valid request, as the exports flow records it."""
-
-    id: int
-    requester: str
-    approvers: tuple[str, ...]
-    purpose: str | None
-    reason: str
-    camera_id: int
-    operation: Operation
-    start: datetime
-    end: datetime
-    valid_until: datetime
-
-
-def parse_operation(name: str) -> Operation:
-    allowed = {op.value: op for op in REQUESTABLE}
-    cleaned = name.strip().lower() if isinstance(name, str) else ""
-    if cleaned not in allowed:
-        raise ValidationFailedError(
-            f"operation {name!r} cannot be requested (allowed: {', '.join(sorted(allowed))})"
-        )
-    return allowed[cleaned]
-
-
-def parse_state(name: str) -> RequestState:
-    try:
-        return RequestState(name.strip().lower())
-    except ValueError:
-        allowed = ", ".join(state.value for state in RequestState)
-        raise ValidationFailedError(f"unknown state {name!r} (allowed: {allowed})") from None
-
-
-def _check_range(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailedError("start and end need a time zone (or a Z for UTC)")
-    if start >= end:
-        raise ValidationFailedError("start must be before end")
-    if end - start > MAX_RANGE:
-        raise ValidationFailedError(
-            f"time range longer than {MAX_RANGE.days} days; ask for a shorter range"
-        )
-
-
-def _clean_text(value: str | None, field: str, limit: int, *, required: bool) -> str | None:
-    cleaned = (value or "").strip()
-    if required and not cleaned:
-        raise ValidationFailedError(f"{field} is required: say why")
-    if len(cleaned) > limit:
-        raise ValidationFailedError(f"{field} is longer than {limit} characters")
-    return cleaned or None
+# The records are defined in request_records; importing them from here is the public way.
+__all__ = [
+    "AccessRequestRecord",
+    "AccessRequestService",
+    "ApprovedRequest",
+    "Decision",
+    "RequestState",
+    "parse_operation",
+    "parse_state",
+]
 
 
 class AccessRequestService:
@@ -172,10 +88,10 @@ class AccessRequestService:
         purpose: str | None = None,
     ) -> AccessRequestRecord:
         chosen = parse_operation(operation)
-        _check_range(start, end)
-        cleaned_reason = _clean_text(reason, "reason", MAX_REASON, required=True)
+        check_range(start, end)
+        cleaned_reason = clean_text(reason, "reason", MAX_REASON, required=True)
         assert cleaned_reason is not None
-        cleaned_purpose = _clean_text(purpose, "purpose", MAX_PURPOSE, required=False)
+        cleaned_purpose = clean_text(purpose, "purpose", MAX_PURPOSE, required=False)
         now = self._clock.now()
         with self._database.session() as session:
             if not self._sees_camera(session, principal, camera_id, now):
@@ -280,7 +196,7 @@ class AccessRequestService:
     def approve(
         self, principal: Principal, request_id: int, comment: str | None = None
     ) -> AccessRequestRecord:
-        cleaned = _clean_text(comment, "comment", MAX_REASON, required=False) or ""
+        cleaned = clean_text(comment, "comment", MAX_REASON, required=False) or ""
         self.expire_due()
         now = self._clock.now()
         with self._database.session() as session:
@@ -341,7 +257,7 @@ class AccessRequestService:
         with self._database.session() as session:
             row = self._decidable_row(session, principal, request_id, now)
             # After the right to decide: who may not decide hears that, not a form error.
-            cleaned = _clean_text(reason, "reason", MAX_REASON, required=True)
+            cleaned = clean_text(reason, "reason", MAX_REASON, required=True)
             assert cleaned is not None
             request_queries.add_decision(
                 session,

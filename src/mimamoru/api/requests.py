@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, status
 
 from mimamoru.access.principal import Principal
-from mimamoru.access.requests import DECIDERS, AccessRequestRecord, RequestState
+from mimamoru.access.request_records import DECIDERS, AccessRequestRecord, RequestState
 from mimamoru.api.deps import Caller, Dependencies, as_utc
 from mimamoru.api.request_schemas import (
     AccessRequestIn,

@@ -45,7 +45,8 @@ function element(tag, properties = {}, ...children) {
 
 function showStatus(node, message, isError) {
   text(node, message);
-  node.className = isError ? "error" : "muted";
+  node.classList.toggle("error", isError);
+  node.classList.toggle("muted", !isError);
   node.dataset.state = isError ? "error" : "ok";
 }
 
