@@ -239,3 +239,44 @@ def test_export_with_an_approved_request_then_expired(
     assert lapsed.status_code == 403
     assert "not an approval in force" in lapsed.json()["detail"]
     manager.close()
+
+
+def test_a_viewer_exports_through_an_approval_alone(server: RunningServer, payload: bytes) -> None:
+    """No export grant at all: the approved request lets the viewer export that range only."""
+    camera = quiet_camera(server, "lobby")
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    write_video_segments(server.services, camera, t0, 3, payload)
+    viewer = person(server, "vera", Role.VIEWER)
+    server.services.grants.set_one(
+        manager_id(server, "vera"), GrantRecord(camera, frozenset({Operation.LIVE})), "test"
+    )
+    ordered = body(camera, t0, t0 + timedelta(seconds=8))
+    assert viewer.post(f"{API}/exports", json=ordered).status_code == 404  # no export right
+    asked = viewer.post(
+        f"{API}/requests",
+        json={
+            "camera_id": camera,
+            "operation": "export",
+            "start": ordered["start"],
+            "end": ordered["end"],
+            "reason": "the police asked for the lobby at that time",
+        },
+    )
+    assert asked.status_code == 201, asked.text
+    request_id = asked.json()["id"]
+    with server.client() as admin:
+        admin.headers["Authorization"] = f"Bearer {server.login(admin)}"
+        assert admin.post(f"{API}/requests/{request_id}/approve", json={}).status_code == 200
+    wider = {**ordered, "end": (t0 + timedelta(seconds=12)).isoformat(), "request_id": request_id}
+    assert viewer.post(f"{API}/exports", json=wider).status_code == 404  # beyond the approval
+    created = viewer.post(f"{API}/exports", json={**ordered, "request_id": request_id})
+    assert created.status_code == 202, created.text
+    export_id = created.json()["id"]
+    assert finished(viewer, export_id)["state"] == "done"
+    assert [item["id"] for item in viewer.get(f"{API}/exports").json()] == [export_id]
+    package = viewer.get(f"{API}/exports/{export_id}/download")
+    assert package.status_code == 200
+    result = verify_package(io.BytesIO(package.content), server.services.exports.signer.public_key)
+    assert result.ok, result.problems
+    assert result.manifest is not None and result.manifest["exporter"] == "vera"
+    viewer.close()

@@ -443,16 +443,15 @@ class ExportAccess(GatedAccess):
         except NotFoundError as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
         try:
-            # The range goes into the audit record, not into the window check: a package
-            # made while the caller's grant reached the footage stays theirs to fetch.
+            # With its range: someone who may export only through an approved request is
+            # allowed while the approval covering it is in force.
             authorization = self._authorize(
                 principal,
                 record.camera_id,
                 Operation.EXPORT,
                 request.url.path,
+                (record.start, record.end),
                 export_id=export_id,
-                start=record.start.isoformat(),
-                end=record.end.isoformat(),
             )
         except HTTPException as exc:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"export {export_id} not found") from exc

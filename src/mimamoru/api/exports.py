@@ -1,6 +1,7 @@
 """Signed evidence exports, their public key and verification, and the provision register."""
 
 import tempfile
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -139,13 +140,18 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="Exports of the cameras the caller may export, newest first",
     )
     def list_exports(principal: Annotated[Principal, Depends(deps.principal)]) -> list[ExportOut]:
-        records = services.exports.recent(None)
-        allowed = {
-            camera_id
-            for camera_id in {record.camera_id for record in records}
-            if services.gate.may(principal, camera_id, Operation.EXPORT)
-        }
-        return [export_out(record) for record in records if record.camera_id in allowed]
+        # Each with its range: an approved export request allows exactly its range.
+        allowed: dict[tuple[int, datetime, datetime], bool] = {}
+        shown = []
+        for record in services.exports.recent(None):
+            key = (record.camera_id, record.start, record.end)
+            if key not in allowed:
+                allowed[key] = services.gate.may(
+                    principal, record.camera_id, Operation.EXPORT, (record.start, record.end)
+                )
+            if allowed[key]:
+                shown.append(export_out(record))
+        return shown
 
     @router.get(
         "/exports/{export_id}",
