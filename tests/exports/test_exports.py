@@ -322,3 +322,17 @@ def test_an_export_needs_an_approval_in_force(
     with pytest.raises(ForbiddenError, match="not an approval in force"):
         services.exports.create(ken, order(request_id=request.id))
     assert [item.id for item in services.exports.recent(None)] == [record.id]
+
+
+def test_a_job_cut_short_by_a_restart_runs_again(services: Services, payload: bytes) -> None:
+    write_video_segments(services, 1, T0, 5, payload)
+    record = services.exports.create(ADMIN, order())
+    # As a server stopped in the middle of the job leaves it: running, a partial file.
+    services.exports._set(record.id, state="running", progress=0.4)
+    services.exports.root.mkdir(parents=True, exist_ok=True)
+    services.exports.package_path(record.id).with_suffix(".pkg.part").write_bytes(b"partial")
+    assert services.exports.unfinished() == [record.id]
+    done = services.exports.run(record.id)
+    assert done.state == "done", done.error
+    _size, body = services.exports.open_package(done, "admin", "127.0.0.1")
+    assert verify_package(io.BytesIO(b"".join(body))).ok

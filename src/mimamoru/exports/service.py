@@ -331,6 +331,7 @@ class ExportService:
         """Build, sign and seal one export; failures are recorded on the export."""
         record = self._set(export_id, state="running", progress=0.0, error=None)
         part = self.package_path(export_id).with_suffix(".pkg.part")
+        part.unlink(missing_ok=True)  # left by a server stopped mid-job; this run redoes it
         try:
             self._build(record, part)
         except Exception as exc:  # any failure, PyAV errors included, ends up on the export
