@@ -1,6 +1,6 @@
 """HTML pages. They are shells: all camera data is fetched through the gated API."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -12,12 +12,26 @@ from mimamoru import __version__
 from mimamoru.access.principal import Principal
 from mimamoru.access.sessions import csrf_token
 from mimamoru.api.deps import SESSION_COOKIE, Dependencies, client_address, token_from
+from mimamoru.web import i18n
 
 WEB_DIR = Path(__file__).parent
 
 
 def mount(app: FastAPI, deps: Dependencies) -> None:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    timezone = deps.services.settings.site.timezone
+    i18n.install(templates.env, timezone)
+
+    def render(request: Request, template: str, context: Mapping[str, object]) -> Response:
+        """The page in the request's language (docs/i18n.md); an explicit ?lang= is kept."""
+        language = i18n.request_language(request)
+        with i18n.using(language):
+            response = templates.TemplateResponse(
+                request, template, {**context, **i18n.page_context(request, language, timezone)}
+            )
+        i18n.remember_choice(request, response, language)
+        return response
+
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     def logged_in(request: Request) -> Principal | None:
@@ -33,7 +47,7 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
 
     @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
     def login_page(request: Request) -> Response:
-        return templates.TemplateResponse(request, "login.html", {"version": __version__})
+        return render(request, "login.html", {"version": __version__})
 
     def shell(template: str) -> Callable[[Request], Response]:
         """A page for logged-in users; anyone else is sent to the login page."""
@@ -48,7 +62,7 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
                 "version": __version__,
                 "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),
             }
-            return templates.TemplateResponse(request, template, context)
+            return render(request, template, context)
 
         return page
 
