@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -244,6 +244,18 @@ def test_every_page_changes_every_string_with_the_switcher(
     hour = local.hour % 12 or 12
     expect(cell).to_contain_text(f"{hour}:{local:%M:%S}")
     expect(cell).to_contain_text(f"{local:%b} {local.day}, {local.year}")
+    # What is typed into the audit log's time filters means the site's zone too.
+    for typed in (
+        "2026-03-08T01:30:00",
+        "2026-03-08T03:30:00",
+        "2026-11-01T01:30",
+        "2026-07-01T12:00",
+    ):
+        expected = datetime.fromisoformat(typed).replace(tzinfo=ZoneInfo(SITE_ZONE))
+        as_utc = page.evaluate("(value) => siteTimeToIso(value)", typed)
+        # 2026-11-01T01:30 happens twice there: the first (daylight time) is meant, as Python's.
+        assert datetime.fromisoformat(as_utc) == expected.astimezone(UTC), typed
+    assert page.evaluate("siteTimeToIso('')") is None
     assert not errors, errors
 
 

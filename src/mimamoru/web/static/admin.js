@@ -664,10 +664,9 @@ function auditOutcome(entry) {
   return "";
 }
 
+// datetime-local values are the site's local time, the zone the log's times are shown in.
 function localInputToIso(value) {
-  if (!value) return null;
-  const date = new Date(value); // datetime-local values are local time
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  return siteTimeToIso(value);
 }
 
 async function auditPage() {

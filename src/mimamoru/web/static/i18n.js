@@ -6,6 +6,7 @@
 //   tn("{n} account.", "{n} accounts.", n, { n }) a message with a plural
 //   formatDate(utcIso)                           a time in the site's zone and the language
 //   formatNumber(n, options)                     a number the language's way
+//   siteTimeToIso("2026-11-29T10:08")            a typed site time as UTC ISO
 
 const I18N = (() => {
   const element = document.getElementById("messages");
@@ -56,4 +57,38 @@ function formatDate(iso) {
 
 function formatNumber(value, options) {
   return new Intl.NumberFormat(I18N.lang, options).format(value);
+}
+
+// The wall-clock parts of a moment in the site's zone, to convert typed site times to UTC.
+let zoneParts = null;
+function siteOffsetMs(epochMs) {
+  if (!zoneParts) {
+    zoneParts = new Intl.DateTimeFormat("en-US", {
+      timeZone: I18N.timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    });
+  }
+  const parts = {};
+  for (const part of zoneParts.formatToParts(new Date(epochMs))) parts[part.type] = Number(part.value);
+  const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+  return wall - Math.floor(epochMs / 1000) * 1000;
+}
+
+// A date and time typed in a form (datetime-local: "2026-11-29T10:08[:00]") read as the site's
+// local time, as UTC ISO for the API; null if empty or not a time. The pages show times in
+// the site's zone, so what is typed means the same zone.
+function siteTimeToIso(value) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?/.exec(value || "");
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part || 0));
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  try {
+    // The zone's offset at the moment meant; a second round settles daylight-saving edges.
+    let moment = wall - siteOffsetMs(wall);
+    moment = wall - siteOffsetMs(moment);
+    return new Date(moment).toISOString();
+  } catch (error) { // an unknown zone name: the browser's own zone
+    const local = new Date(value);
+    return Number.isNaN(local.getTime()) ? null : local.toISOString();
+  }
 }
