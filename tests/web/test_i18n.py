@@ -166,3 +166,23 @@ def test_pages_speak_the_negotiated_language_and_keep_an_explicit_choice(
         page = http.get("/login?lang=ja&next=%2Fmasks%3Fcamera%3D3")
         assert 'href="/login?lang=en&amp;next=%2Fmasks%3Fcamera%3D3"' in page.text
         assert 'data-lang="ja" aria-current="true"' in page.text
+        # A link with ?lang= to a page that first sends the visitor to the login keeps it.
+        http.cookies.clear()
+        page = http.get("/cameras?lang=en", headers={"Accept-Language": "ja"})
+        assert page.status_code == 303 and page.headers["location"] == "/login"
+        assert page.headers["set-cookie"].startswith("lang=en;")
+        page = http.get("/login", headers={"Accept-Language": "ja"})
+        assert "<h1>Log in</h1>" in page.text
+
+
+def test_the_api_messages_the_pages_translate_are_the_servers_own() -> None:
+    """app.js translates fixed API messages by their exact English text: if the server's text
+    changes, the page would silently show English again."""
+    script = (SOURCE / "web" / "static" / "app.js").read_text(encoding="utf-8")
+    block = script.split("const API_MESSAGES = {", 1)[1].split("};", 1)[0]
+    known = re.findall(r'^\s*"([^"]+)":', block, flags=re.MULTILINE)
+    assert len(known) > 10
+    python = "\n".join(path.read_text(encoding="utf-8") for path in SOURCE.rglob("*.py"))
+    reasons = {"Forbidden", "Not Found", "Conflict", "Service Unavailable", "Internal Server Error"}
+    for message in known:
+        assert message in reasons or f'"{message}' in python, f"no server message {message!r}"

@@ -126,6 +126,7 @@ def check_page(
     ready(page)
     english = page.evaluate(COLLECT)
     if screenshots:
+        screenshots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshots / "en.png"), full_page=True)
     switch(page, "ja")
     ready(page)
@@ -170,6 +171,7 @@ def test_every_page_changes_every_string_with_the_switcher(
         data,
         f"{server.url}/login",
         lambda p: expect(p.locator("#login-form")).to_be_visible(),
+        tmp_path / "login",
     )
     # Logging in in Japanese: the labels and the refusal are Japanese.
     page.get_by_label("ユーザー名").fill("chief")
@@ -218,18 +220,40 @@ def test_every_page_changes_every_string_with_the_switcher(
         def masks_ready(p: Page) -> None:
             expect(p.locator("#mask-status")).to_have_attribute("data-ready", "true", timeout=SLOW)
 
-        check_page(page, data, f"{server.url}/account", account_ready)
-        users_shots = tmp_path / "users"
-        users_shots.mkdir()
-        check_page(page, data, f"{server.url}/admin/users", users_ready, users_shots)
+        check_page(page, data, f"{server.url}/account", account_ready, tmp_path / "account")
+        check_page(page, data, f"{server.url}/admin/users", users_ready, tmp_path / "users")
         # Role names are translated too (the built-in "admin" account shares that name).
         expect(page.locator("#new-role option")).to_have_text(
             ["管理者", "マネージャー", "オペレーター", "閲覧者", "監査担当"]
         )
-        check_page(page, data, f"{server.url}/admin/permissions", permissions_ready)
-        check_page(page, data, f"{server.url}/masks?camera={ids['camera']}", masks_ready)
+        # A fixed refusal of the API is shown translated (the API itself answers in English).
+        page.get_by_label("ユーザー名", exact=True).fill("bob")
+        page.get_by_label("パスワード", exact=True).fill("tall-bob-orange-kettle-7")
+        page.get_by_role("button", name="ユーザーを作成").click()
+        expect(page.locator("#create-error")).to_have_text(
+            "作成できませんでした: パスワードにユーザー名を含めることはできません", timeout=SLOW
+        )
         check_page(
-            page, data, f"{server.url}/audit", audit_ready, learn=lambda: add_audit_data(http, data)
+            page,
+            data,
+            f"{server.url}/admin/permissions",
+            permissions_ready,
+            tmp_path / "permissions",
+        )
+        check_page(
+            page,
+            data,
+            f"{server.url}/masks?camera={ids['camera']}",
+            masks_ready,
+            tmp_path / "masks",
+        )
+        check_page(
+            page,
+            data,
+            f"{server.url}/audit",
+            audit_ready,
+            tmp_path / "audit",
+            learn=lambda: add_audit_data(http, data),
         )
 
         # Times are the site's, in the language's format: alice's "Created" on the Users page.

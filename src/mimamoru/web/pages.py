@@ -32,6 +32,12 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         i18n.remember_choice(request, response, language)
         return response
 
+    def redirect(request: Request, target: str) -> Response:
+        """A redirect that keeps an explicit ?lang= (as the cookie) for the page it leads to."""
+        response = RedirectResponse(target, status_code=303)
+        i18n.remember_choice(request, response, i18n.request_language(request))
+        return response
+
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     def logged_in(request: Request) -> Principal | None:
@@ -43,7 +49,7 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> Response:
         target = "/cameras" if logged_in(request) is not None else "/login"
-        return RedirectResponse(target, status_code=303)
+        return redirect(request, target)
 
     @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
     def login_page(request: Request) -> Response:
@@ -55,9 +61,9 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         def page(request: Request) -> Response:
             principal = logged_in(request)
             if principal is None:
-                return RedirectResponse("/login", status_code=303)
+                return redirect(request, "/login")
             if principal.must_enrol_totp and template != "account.html":
-                return RedirectResponse("/account", status_code=303)
+                return redirect(request, "/account")
             context = {
                 "version": __version__,
                 "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),

@@ -14,6 +14,8 @@ const API_MESSAGES = {
   "user name may hold only letters, digits and . _ - @": t("user name may hold only letters, digits and . _ - @"),
   "a token name is 1 to 64 printable characters": t("a token name is 1 to 64 printable characters"),
   "two-factor authentication is already on": t("two-factor authentication is already on"),
+  "two-factor authentication is already on; turn it off first to enrol again":
+    t("two-factor authentication is already on; turn it off first to enrol again"),
   "two-factor authentication is not on": t("two-factor authentication is not on"),
   "enrol first: no two-factor secret is waiting": t("enrol first: no two-factor secret is waiting"),
   "the code does not match; check the app's clock": t("the code does not match; check the app's clock"),
