@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextvars
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -31,6 +31,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.templating import Jinja2Templates
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -216,3 +217,21 @@ def page_context(request: Request, language: str, timezone: str) -> dict[str, ob
         "script_messages": Markup(script_messages(language)),  # noqa: S704 - JSON, "<" escaped
         "site_timezone": timezone,
     }
+
+
+def render(
+    templates: Jinja2Templates,
+    request: Request,
+    template: str,
+    context: Mapping[str, object],
+    timezone: str,
+) -> Response:
+    """A page in the request's language: every page that extends base.html is rendered
+    through this (its environment having had ``install``); an explicit ?lang= is kept."""
+    language = request_language(request)
+    with using(language):
+        response = templates.TemplateResponse(
+            request, template, {**context, **page_context(request, language, timezone)}
+        )
+    remember_choice(request, response, language)
+    return response

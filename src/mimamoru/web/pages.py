@@ -24,13 +24,7 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
 
     def render(request: Request, template: str, context: Mapping[str, object]) -> Response:
         """The page in the request's language (docs/i18n.md); an explicit ?lang= is kept."""
-        language = i18n.request_language(request)
-        with i18n.using(language):
-            response = templates.TemplateResponse(
-                request, template, {**context, **i18n.page_context(request, language, timezone)}
-            )
-        i18n.remember_choice(request, response, language)
-        return response
+        return i18n.render(templates, request, template, context, timezone)
 
     def redirect(request: Request, target: str) -> Response:
         """A redirect that keeps an explicit ?lang= (as the cookie) for the page it leads to."""
