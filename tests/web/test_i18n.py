@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
+from jinja2 import Environment
 
 from mimamoru.web import i18n
 from tests.conftest import RunningServer
@@ -186,3 +188,25 @@ def test_the_api_messages_the_pages_translate_are_the_servers_own() -> None:
     reasons = {"Forbidden", "Not Found", "Conflict", "Service Unavailable", "Internal Server Error"}
     for message in known:
         assert message in reasons or f'"{message}' in python, f"no server message {message!r}"
+
+
+def test_templates_follow_the_language_of_each_render_even_in_parallel() -> None:
+    environment = Environment(autoescape=True)
+    i18n.install(environment, "Asia/Tokyo")
+    template = environment.from_string(
+        '{{ _("Log in") }}|{% trans %}Log\n   out{% endtrans %}|{{ when|datetime }}|{{ n|number }}'
+    )
+    when = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
+    expected = {
+        "ja": "ログイン|ログアウト|2026/03/02 0:30:00|12,345",
+        "en": "Log in|Log out|Mar 2, 2026, 12:30:00\u202fAM|12,345",
+    }
+
+    def render(language: str) -> tuple[str, str]:
+        with i18n.using(language):
+            return language, template.render(when=when, n=12345)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(render, ["ja", "en"] * 200))
+    assert all(text == expected[language] for language, text in results)
+    assert template.render(when=when, n=1).startswith("ログイン")  # outside a request: ja
