@@ -233,6 +233,15 @@ def test_every_page_changes_every_string_with_the_switcher(
         expect(page.locator("#create-error")).to_have_text(
             "作成できませんでした: パスワードにユーザー名を含めることはできません", timeout=SLOW
         )
+        # Confirmations are translated too (declined here: the group stays).
+        asked: list[str] = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        page.get_by_role("button", name="グループ「night-guards」を削除").click()
+        expect(page.locator("article.set")).to_have_count(2)
+        assert asked == [
+            "グループ「night-guards」を削除しますか？メンバーはこのグループを通じて得ていた"  # noqa: RUF001 - Japanese punctuation
+            "権限を失います。この操作は元に戻せません。"
+        ]
         check_page(
             page,
             data,
