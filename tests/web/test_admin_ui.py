@@ -255,7 +255,7 @@ def test_matrix_window_and_keeping_other_grants(
     save.click()
     expect(row.locator(".row-status")).to_have_text(
         "Not saved: the playback window on Front door must be a whole number of hours "
-        "from 1 to 87600, or empty for no limit",
+        "from 1 to 87,600, or empty for no limit",
         timeout=SLOW,
     )
     expect(row).to_have_attribute("data-state", "error")

@@ -247,7 +247,7 @@ def test_matrix_parts_keep_each_others_grants_and_marks_follow_group_saves(
     page.get_by_role("button", name="Save camera-group grants of staff").click()
     expect(staff_groups_row.locator(".row-status")).to_have_text(
         "Not saved: the playback window on camera group Outside must be a whole number of "
-        "hours from 1 to 87600, or empty for no limit",
+        "hours from 1 to 87,600, or empty for no limit",
         timeout=SLOW,
     )
     expect(window).to_be_focused()

@@ -1,6 +1,6 @@
 """HTML pages. They are shells: all camera data is fetched through the gated API."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -12,12 +12,26 @@ from mimamoru import __version__
 from mimamoru.access.principal import Principal
 from mimamoru.access.sessions import csrf_token
 from mimamoru.api.deps import SESSION_COOKIE, Dependencies, client_address, token_from
+from mimamoru.web import i18n
 
 WEB_DIR = Path(__file__).parent
 
 
 def mount(app: FastAPI, deps: Dependencies) -> None:
     templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    timezone = deps.services.settings.site.timezone
+    i18n.install(templates.env, timezone)
+
+    def render(request: Request, template: str, context: Mapping[str, object]) -> Response:
+        """The page in the request's language (docs/i18n.md); an explicit ?lang= is kept."""
+        return i18n.render(templates, request, template, context, timezone)
+
+    def redirect(request: Request, target: str) -> Response:
+        """A redirect that keeps an explicit ?lang= (as the cookie) for the page it leads to."""
+        response = RedirectResponse(target, status_code=303)
+        i18n.remember_choice(request, response, i18n.request_language(request))
+        return response
+
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     def logged_in(request: Request) -> Principal | None:
@@ -29,11 +43,11 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
     @app.get("/", include_in_schema=False)
     def index(request: Request) -> Response:
         target = "/cameras" if logged_in(request) is not None else "/login"
-        return RedirectResponse(target, status_code=303)
+        return redirect(request, target)
 
     @app.get("/login", include_in_schema=False, response_class=HTMLResponse)
     def login_page(request: Request) -> Response:
-        return templates.TemplateResponse(request, "login.html", {"version": __version__})
+        return render(request, "login.html", {"version": __version__})
 
     def shell(template: str) -> Callable[[Request], Response]:
         """A page for logged-in users; anyone else is sent to the login page."""
@@ -41,14 +55,14 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         def page(request: Request) -> Response:
             principal = logged_in(request)
             if principal is None:
-                return RedirectResponse("/login", status_code=303)
+                return redirect(request, "/login")
             if principal.must_enrol_totp and template != "account.html":
-                return RedirectResponse("/account", status_code=303)
+                return redirect(request, "/account")
             context = {
                 "version": __version__,
                 "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),
             }
-            return templates.TemplateResponse(request, template, context)
+            return render(request, template, context)
 
         return page
 
@@ -75,7 +89,7 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
 
     @app.get("/verify", include_in_schema=False, response_class=HTMLResponse)
     def verify_page(request: Request) -> Response:
-        return templates.TemplateResponse(request, "verify.html", {"version": __version__})
+        return render(request, "verify.html", {"version": __version__})
 
     # Access requests: the page shows times in the site's time zone, so it needs its name.
     def requests_page(request: Request) -> Response:
@@ -89,7 +103,7 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
             "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),
             "timezone": deps.services.settings.site.timezone,
         }
-        return templates.TemplateResponse(request, "requests.html", context)
+        return render(request, "requests.html", context)
 
     app.add_api_route(
         "/requests", requests_page, include_in_schema=False, response_class=HTMLResponse

@@ -34,11 +34,11 @@ async function accountPage() {
     const me = await api("/api/v1/auth/me");
     enabled = me.totp_enabled;
     document.getElementById("totp-required").hidden = !me.must_enrol_totp;
-    text(totpState, enabled ? "On: logging in asks for a code from your app." : "Off.");
+    text(totpState, enabled ? t("On: logging in asks for a code from your app.") : t("Off."));
     enrol.hidden = enabled;
     setup.hidden = true;
     form.hidden = !enabled;
-    text(submit, enabled ? "Turn off" : "Confirm");
+    text(submit, enabled ? t("Turn off") : t("Confirm"));
   }
 
   enrol.addEventListener("click", async () => {
@@ -51,8 +51,8 @@ async function accountPage() {
       setup.hidden = false;
       form.hidden = false;
       enrol.hidden = true;
-      say("Enter the code from your app to finish.");
-    } catch (error) { say(`Could not start: ${error.message}`); }
+      say(t("Enter the code from your app to finish."));
+    } catch (error) { say(t("Could not start: {detail}", { detail: error.message })); }
   });
 
   form.addEventListener("submit", async (event) => {
@@ -64,7 +64,7 @@ async function accountPage() {
         body: JSON.stringify({ code }),
       });
       document.getElementById("totp-code").value = "";
-      say(enabled ? "Two-factor authentication is off." : "Two-factor authentication is on.");
+      say(enabled ? t("Two-factor authentication is off.") : t("Two-factor authentication is on."));
       await showTotp();
     } catch (error) { say(error.message); }
   });
@@ -74,9 +74,9 @@ async function accountPage() {
     document.querySelector("#sessions tbody").replaceChildren(...sessions.map((s) => row(
       [s.client, s.user_agent, formatTime(s.created_at), formatTime(s.last_seen_at),
         formatTime(s.idle_expires_at)],
-      s.current ? document.createTextNode("this session") : button("End", async () => {
+      s.current ? document.createTextNode(t("this session")) : button(t("End"), async () => {
         await api(`/api/v1/auth/sessions/${s.id}`, { method: "DELETE" });
-        say("Session ended.");
+        say(t("Session ended."));
         await showSessions();
       }),
     )));
@@ -84,12 +84,12 @@ async function accountPage() {
 
   async function showTokens() {
     const tokens = await api("/api/v1/auth/tokens");
-    document.querySelector("#tokens tbody").replaceChildren(...tokens.map((t) => row(
-      [t.name, t.operations.join(", "), t.revoked_at ? "revoked" : formatTime(t.expires_at),
-        formatTime(t.last_used_at)],
-      t.revoked_at ? null : button("Revoke", async () => {
-        await api(`/api/v1/auth/tokens/${t.id}`, { method: "DELETE" });
-        say(`Token ${t.name} revoked.`);
+    document.querySelector("#tokens tbody").replaceChildren(...tokens.map((token) => row(
+      [token.name, token.operations.map(operationName).join(", "), token.revoked_at ? t("revoked") : formatTime(token.expires_at),
+        formatTime(token.last_used_at)],
+      token.revoked_at ? null : button(t("Revoke"), async () => {
+        await api(`/api/v1/auth/tokens/${token.id}`, { method: "DELETE" });
+        say(t("Token {name} revoked.", { name: token.name }));
         await showTokens();
       }),
     )));
@@ -110,7 +110,7 @@ async function accountPage() {
       });
       text(document.getElementById("token-value"), issued.token);
       document.getElementById("token-new").hidden = false;
-      say(`Token ${issued.name} made; copy it now.`);
+      say(t("Token {name} made; copy it now.", { name: issued.name }));
       await showTokens();
     } catch (error) { say(error.message); }
   });

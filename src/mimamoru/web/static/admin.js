@@ -15,143 +15,149 @@ const ACTION_SUGGESTIONS = [
   "hold.", "storage.", "audit.read",
 ];
 
-// Every text these pages show, in one place so that it can move to translation catalogs.
+// Every text these pages show, in one place, through the catalogs (t/tn from i18n.js).
 const STRINGS = {
-  loading: "Loading…",
-  denied: (detail) => `Not allowed: ${detail}. Ask an administrator if you need this page.`,
-  loadFailed: (detail) => `Could not load: ${detail}`,
+  loading: t("Loading…"),
+  denied: (detail) => t("Not allowed: {detail}. Ask an administrator if you need this page.", { detail }),
+  loadFailed: (detail) => t("Could not load: {detail}", { detail }),
   // Users
-  you: "(you)",
-  enabled: "Enabled",
-  disabled: "Disabled",
-  never: "never",
-  roleOf: (user) => `Role of ${user}`,
-  disable: "Disable",
-  enable: "Enable",
-  resetPassword: "Reset password",
-  unlock: "Unlock",
-  remove: "Delete",
-  actionFor: (action, user) => `${action} ${user}`, // "Disable alice": the visible text first
-  newPasswordFor: (user) => `New password for ${user}`,
-  setPassword: "Set password",
-  cancel: "Cancel",
-  confirmDelete: (user) => `Delete the account ${user}? Its grants and sessions go with it. ` +
-    "This cannot be undone.",
-  usersCount: (n) => (n === 1 ? "1 account." : `${n} accounts.`),
-  created: (user, role) => `Created ${user} (${role}). Grant cameras on the Permissions page.`,
-  notCreated: (detail) => `Not created: ${detail}`,
-  roleChanged: (user, role) => `${user} is now ${role}.`,
-  disabledDone: (user) => `${user} is disabled; their sessions have ended.`,
-  enabledDone: (user) => `${user} is enabled again.`,
-  passwordDone: (user) => `New password set for ${user}; their sessions have ended.`,
-  unlocked: (user) => `${user} may log in again (failed-login count cleared).`,
-  deleted: (user) => `Deleted ${user}.`,
-  notChanged: (detail) => `Not changed: ${detail}`,
+  you: t("(you)"),
+  enabled: t("Enabled"),
+  disabled: t("Disabled"),
+  never: t("never"),
+  roleOf: (user) => t("Role of {user}", { user }),
+  disable: t("Disable"),
+  enable: t("Enable"),
+  resetPassword: t("Reset password"),
+  unlock: t("Unlock"),
+  remove: t("Delete"),
+  actionFor: (action, user) => t("{action} {user}", { action, user }), // "Disable alice": the visible text first
+  newPasswordFor: (user) => t("New password for {user}", { user }),
+  setPassword: t("Set password"),
+  cancel: t("Cancel"),
+  confirmDelete: (user) => t("Delete the account {user}? Its grants and sessions go with it. " +
+    "This cannot be undone.", { user }),
+  usersCount: (n) => tn("{n} account.", "{n} accounts.", n),
+  created: (user, role) => t("Created {user} ({role}). Grant cameras on the Permissions page.",
+    { user, role: roleName(role) }),
+  notCreated: (detail) => t("Not created: {detail}", { detail }),
+  roleChanged: (user, role) => t("{user} is now {role}.", { user, role: roleName(role) }),
+  disabledDone: (user) => t("{user} is disabled; their sessions have ended.", { user }),
+  enabledDone: (user) => t("{user} is enabled again.", { user }),
+  passwordDone: (user) => t("New password set for {user}; their sessions have ended.", { user }),
+  unlocked: (user) => t("{user} may log in again (failed-login count cleared).", { user }),
+  deleted: (user) => t("Deleted {user}.", { user }),
+  notChanged: (detail) => t("Not changed: {detail}", { detail }),
   groupsOfUser: (names) => names.join(", "),
-  inNoGroup: "none",
+  inNoGroup: t("none"),
   // Groups and camera groups (Users page, groups.js): the same controls for both kinds of set
   sets: {
     group: {
-      count: (n) => (n === 1 ? "1 group." : `${n} groups.`),
-      none: "No groups yet.",
-      created: (name) => `Created the group ${name}. Tick its members and save them, then ` +
-        "grant the group cameras on the Permissions page.",
-      notCreated: (detail) => `Not created: ${detail}`,
-      itemsOf: (name) => `Members of ${name}`,
-      itemIn: (item, name) => `${item} is a member of ${name}`,
-      summary: (names) => `Members: ${names.join(", ")}`,
-      noItems: "No members.",
-      noChoices: "No accounts to choose from.",
-      saveItems: "Save members",
-      saveItemsOf: (name) => `Save members of ${name}`,
-      itemsSaved: (name) => `Saved the members of ${name}.`,
-      editOf: (name) => `Edit group ${name}`,
-      deleteOf: (name) => `Delete group ${name}`,
-      nameOf: (name) => `Name of group ${name}`,
-      descriptionOf: (name) => `Description of group ${name}`,
-      saveEditOf: (name) => `Save name and description of group ${name}`,
-      cancelEditOf: (name) => `Cancel editing group ${name}`,
-      edited: (name) => `Saved the group ${name}.`,
-      confirmDelete: (name) => `Delete the group ${name}? Its members lose what its grants ` +
-        "gave them. This cannot be undone.",
-      deleted: (name) => `Deleted the group ${name}.`,
+      count: (n) => tn("{n} group.", "{n} groups.", n),
+      none: t("No groups yet."),
+      created: (name) => t("Created the group {name}. Tick its members and save them, then " +
+        "grant the group cameras on the Permissions page.", { name }),
+      notCreated: (detail) => t("Not created: {detail}", { detail }),
+      itemsOf: (name) => t("Members of {name}", { name }),
+      itemIn: (item, name) => t("{item} is a member of {name}", { item, name }),
+      summary: (names) => t("Members: {names}", { names: names.join(", ") }),
+      noItems: t("No members."),
+      noChoices: t("No accounts to choose from."),
+      saveItems: t("Save members"),
+      saveItemsOf: (name) => t("Save members of {name}", { name }),
+      itemsSaved: (name) => t("Saved the members of {name}.", { name }),
+      editOf: (name) => t("Edit group {name}", { name }),
+      deleteOf: (name) => t("Delete group {name}", { name }),
+      nameOf: (name) => t("Name of group {name}", { name }),
+      descriptionOf: (name) => t("Description of group {name}", { name }),
+      saveEditOf: (name) => t("Save name and description of group {name}", { name }),
+      cancelEditOf: (name) => t("Cancel editing group {name}", { name }),
+      edited: (name) => t("Saved the group {name}.", { name }),
+      confirmDelete: (name) => t("Delete the group {name}? Its members lose what its grants " +
+        "gave them. This cannot be undone.", { name }),
+      deleted: (name) => t("Deleted the group {name}.", { name }),
     },
     cameraGroup: {
-      count: (n) => (n === 1 ? "1 camera group." : `${n} camera groups.`),
-      none: "No camera groups yet.",
-      created: (name) => `Created the camera group ${name}. Tick its cameras and save them, ` +
-        "then grant it on the Permissions page.",
-      notCreated: (detail) => `Not created: ${detail}`,
-      itemsOf: (name) => `Cameras in ${name}`,
-      itemIn: (item, name) => `${item} is in ${name}`,
-      summary: (names) => `Cameras: ${names.join(", ")}`,
-      noItems: "No cameras.",
-      noChoices: "No cameras yet: add one with `mimamoru camera add` first.",
-      saveItems: "Save cameras",
-      saveItemsOf: (name) => `Save cameras of ${name}`,
-      itemsSaved: (name) => `Saved the cameras of ${name}.`,
-      editOf: (name) => `Edit camera group ${name}`,
-      deleteOf: (name) => `Delete camera group ${name}`,
-      nameOf: (name) => `Name of camera group ${name}`,
-      descriptionOf: (name) => `Description of camera group ${name}`,
-      saveEditOf: (name) => `Save name and description of camera group ${name}`,
-      cancelEditOf: (name) => `Cancel editing camera group ${name}`,
-      edited: (name) => `Saved the camera group ${name}.`,
-      confirmDelete: (name) => `Delete the camera group ${name}? Every grant on it goes with ` +
-        "it; the cameras stay. This cannot be undone.",
-      deleted: (name) => `Deleted the camera group ${name}.`,
+      count: (n) => tn("{n} camera group.", "{n} camera groups.", n),
+      none: t("No camera groups yet."),
+      created: (name) => t("Created the camera group {name}. Tick its cameras and save them, " +
+        "then grant it on the Permissions page.", { name }),
+      notCreated: (detail) => t("Not created: {detail}", { detail }),
+      itemsOf: (name) => t("Cameras in {name}", { name }),
+      itemIn: (item, name) => t("{item} is in {name}", { item, name }),
+      summary: (names) => t("Cameras: {names}", { names: names.join(", ") }),
+      noItems: t("No cameras."),
+      noChoices: t("No cameras yet: add one with `mimamoru camera add` first."),
+      saveItems: t("Save cameras"),
+      saveItemsOf: (name) => t("Save cameras of {name}", { name }),
+      itemsSaved: (name) => t("Saved the cameras of {name}.", { name }),
+      editOf: (name) => t("Edit camera group {name}", { name }),
+      deleteOf: (name) => t("Delete camera group {name}", { name }),
+      nameOf: (name) => t("Name of camera group {name}", { name }),
+      descriptionOf: (name) => t("Description of camera group {name}", { name }),
+      saveEditOf: (name) => t("Save name and description of camera group {name}", { name }),
+      cancelEditOf: (name) => t("Cancel editing camera group {name}", { name }),
+      edited: (name) => t("Saved the camera group {name}.", { name }),
+      confirmDelete: (name) => t("Delete the camera group {name}? Every grant on it goes with " +
+        "it; the cameras stay. This cannot be undone.", { name }),
+      deleted: (name) => t("Deleted the camera group {name}.", { name }),
     },
-    edit: "Edit",
-    name: "Name",
-    description: "Description",
-    noDescription: "No description.",
+    edit: t("Edit"),
+    name: t("Name"),
+    description: t("Description"),
+    noDescription: t("No description."),
     unknownItem: (id) => `#${id}`,
-    leaveUnsaved: "Some members or cameras are not saved yet.",
+    leaveUnsaved: t("Some members or cameras are not saved yet."),
   },
   // Permissions
-  user: "User or group",
-  save: "Save",
-  saveHeader: "Save",
-  windowHeader: "Window (h)",
-  groupsHeader: "Groups",
-  cameraCount: (n) => (n === 1 ? "(1 camera)" : `(${n} cameras)`),
-  operationLabel: (op, who, camera) => `${op} for ${who} on ${camera}`,
-  windowLabel: (who, camera) => `Playback window in hours for ${who} on ${camera}`,
-  onCameraGroup: (name) => `camera group ${name}`, // "live for alice on camera group Outside"
-  noLimit: "no limit",
-  saveGrantsOf: (who) => `Save grants of ${who}`,
-  saveCameraGroupGrantsOf: (who) => `Save camera-group grants of ${who}`,
-  adminAll: "All cameras, every operation (administrator)",
-  disabledMark: "disabled",
-  groupMark: (members) => `group, ${members === 1 ? "1 member" : `${members} members`}`,
-  noCameras: "No cameras yet: add one with `mimamoru camera add` first.",
-  noCameraGroups: "No camera groups yet: make one on the Users page to grant several cameras " +
-    "at once.",
-  noUsers: "No accounts other than administrators, and no groups, yet: create them on the " +
-    "Users page.",
-  matrixReady: (users, groups, cameras, cameraGroups) => `${users} user(s), ${groups} ` +
-    `group(s), ${cameras} camera(s), ${cameraGroups} camera group(s). Changes apply when you ` +
-    "save the row.",
+  user: t("User or group"),
+  save: t("Save"),
+  saveHeader: t("Save"),
+  windowHeader: t("Window (h)"),
+  groupsHeader: t("Groups"),
+  cameraCount: (n) => tn("({n} camera)", "({n} cameras)", n),
+  operationLabel: (op, who, camera) => t("{operation} for {who} on {camera}",
+    { operation: operationName(op), who, camera }),
+  windowLabel: (who, camera) => t("Playback window in hours for {who} on {camera}", { who, camera }),
+  onCameraGroup: (name) => t("camera group {name}", { name }), // "live for alice on camera group Outside"
+  noLimit: t("no limit"),
+  saveGrantsOf: (who) => t("Save grants of {who}", { who }),
+  saveCameraGroupGrantsOf: (who) => t("Save camera-group grants of {who}", { who }),
+  adminAll: t("All cameras, every operation (administrator)"),
+  disabledMark: t("disabled"),
+  groupMark: (members) => tn("group, {n} member", "group, {n} members", members),
+  noCameras: t("No cameras yet: add one with `mimamoru camera add` first."),
+  noCameraGroups: t("No camera groups yet: make one on the Users page to grant several cameras " +
+    "at once."),
+  noUsers: t("No accounts other than administrators, and no groups, yet: create them on the " +
+    "Users page."),
+  matrixReady: (users, groups, cameras, cameraGroups) => t("Users: {users}, groups: {groups}, " +
+    "cameras: {cameras}, camera groups: {cameraGroups}. Changes apply when you save the row.", {
+    users: formatNumber(users), groups: formatNumber(groups), cameras: formatNumber(cameras),
+    cameraGroups: formatNumber(cameraGroups),
+  }),
   // What a user has through groups and camera groups, under the box of each operation
-  via: (sources) => `via ${sources.join("; ")}`,
+  via: (sources) => t("via {sources}", { sources: sources.join("; ") }),
   viaGroup: (group) => group,
-  viaGroupOn: (group, cameraGroup) => `${group} on ${cameraGroup}`,
-  viaOwnCameraGroup: (cameraGroup) => `camera group ${cameraGroup}`,
-  viaWindow: (source, hours) => `${source}, ${hours} h`,
-  unsaved: "Unsaved changes",
-  saving: "Saving…",
-  saved: "Saved",
-  savedFor: (who) => `Saved the grants of ${who}.`,
-  notSaved: (detail) => `Not saved: ${detail}`,
-  badWindow: (camera) => `the playback window on ${camera} must be a whole number of hours ` +
-    `from 1 to ${PLAYBACK_WINDOW_MAX_HOURS}, or empty for no limit`,
-  leaveUnsaved: "Some grants are not saved yet.",
+  viaGroupOn: (group, cameraGroup) => t("{group} on {cameraGroup}", { group, cameraGroup }),
+  viaOwnCameraGroup: (cameraGroup) => t("camera group {name}", { name: cameraGroup }),
+  viaWindow: (source, hours) => t("{source}, {hours} h", { source, hours: formatNumber(hours) }),
+  unsaved: t("Unsaved changes"),
+  saving: t("Saving…"),
+  saved: t("Saved"),
+  savedFor: (who) => t("Saved the grants of {who}.", { who }),
+  notSaved: (detail) => t("Not saved: {detail}", { detail }),
+  badWindow: (camera) => t("the playback window on {camera} must be a whole number of hours " +
+    "from 1 to {max}, or empty for no limit", { camera, max: formatNumber(PLAYBACK_WINDOW_MAX_HOURS) }),
+  leaveUnsaved: t("Some grants are not saved yet."),
   // Audit
-  noEntries: "No entries match these filters.",
-  entriesShown: (n, more) => `${n} entr${n === 1 ? "y" : "ies"}, newest first` +
-    (more ? "; more are older." : "."),
-  outcomeDenied: "denied",
-  outcomeFailed: "failed",
+  noEntries: t("No entries match these filters."),
+  entriesShown: (n, more) => (more
+    ? tn("{n} entry, newest first; more are older.", "{n} entries, newest first; more are older.", n)
+    : tn("{n} entry, newest first.", "{n} entries, newest first.", n)),
+  outcomeDenied: t("denied"),
+  outcomeFailed: t("failed"),
+  outcomeNames: { allowed: t("allowed"), denied: t("denied"), failed: t("failed") },
   cameraNumber: (id) => `#${id}`,
   cameraNamed: (name, id) => `${name} (#${id})`,
 };
@@ -220,7 +226,7 @@ async function usersPage() {
   reveal();
   const me = await whoAmI().catch(() => ({ username: null }));
 
-  form.role.replaceChildren(...ROLES.map((role) => el("option", { value: role, selected: role === "viewer" }, role)));
+  form.role.replaceChildren(...ROLES.map((role) => el("option", { value: role, selected: role === "viewer" }, roleName(role))));
 
   async function reload() {
     users = await api("/api/v1/users");
@@ -294,7 +300,7 @@ async function usersPage() {
     row.append(el("th", { scope: "row" }, name, name === me.username ? ` ${STRINGS.you}` : ""));
 
     const role = el("select", { "aria-label": STRINGS.roleOf(name), dataset: { focusKey: `${user.id}:role` } },
-      ...ROLES.map((value) => el("option", { value, selected: value === user.role }, value)));
+      ...ROLES.map((value) => el("option", { value, selected: value === user.role }, roleName(value))));
     role.addEventListener("change", () => change(
       () => api(`/api/v1/users/${user.id}`, jsonBody("PATCH", { role: role.value })),
       STRINGS.roleChanged(name, role.value)));
@@ -474,7 +480,7 @@ async function permissionsPage() {
 
   function rowLabel(subject) {
     const note = subject.kind === "group" ? STRINGS.groupMark(subject.record.member_ids.length)
-      : `${subject.record.role}${subject.record.disabled ? `, ${STRINGS.disabledMark}` : ""}`;
+      : `${roleName(subject.record.role)}${subject.record.disabled ? `, ${STRINGS.disabledMark}` : ""}`;
     return el("th", { scope: "row" }, subject.name, el("span", { className: "muted small" }, ` ${note}`));
   }
 
@@ -618,7 +624,7 @@ async function permissionsPage() {
             ` ${STRINGS.cameraCount(target.camera_ids.length)}`) : null)),
         el("th", { scope: "col", rowspan: 2 }, STRINGS.saveHeader)),
       el("tr", {}, ...part.targets.flatMap(() => [
-        ...OPERATIONS.map((op) => el("th", { scope: "col", className: "op" }, op)),
+        ...OPERATIONS.map((op) => el("th", { scope: "col", className: "op" }, operationName(op))),
         el("th", { scope: "col", className: "op" }, STRINGS.windowHeader),
       ])),
     );
@@ -658,10 +664,9 @@ function auditOutcome(entry) {
   return "";
 }
 
+// datetime-local values are the site's local time, the zone the log's times are shown in.
 function localInputToIso(value) {
-  if (!value) return null;
-  const date = new Date(value); // datetime-local values are local time
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+  return siteTimeToIso(value);
 }
 
 async function auditPage() {
@@ -713,7 +718,7 @@ async function auditPage() {
       el("td", {}, entry.actor),
       el("td", {}, client),
       el("td", {}, el("code", {}, entry.action)),
-      el("td", {}, outcome),
+      el("td", {}, STRINGS.outcomeNames[outcome] || outcome),
       el("td", {}, cameraLabel(entry.camera_id)),
       el("td", { className: "detail" }, detailText ? el("code", {}, detailText) : ""));
   }

@@ -4,6 +4,45 @@
 
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
+// The API speaks English to integrators; the pages translate the fixed messages they know
+// and show any other message as the server sent it (docs/i18n.md).
+const API_MESSAGES = {
+  "password must not start or end with whitespace": t("password must not start or end with whitespace"),
+  "password is too repetitive: use more different characters":
+    t("password is too repetitive: use more different characters"),
+  "password must not contain the user name": t("password must not contain the user name"),
+  "user name may hold only letters, digits and . _ - @": t("user name may hold only letters, digits and . _ - @"),
+  "a token name is 1 to 64 printable characters": t("a token name is 1 to 64 printable characters"),
+  "two-factor authentication is already on": t("two-factor authentication is already on"),
+  "two-factor authentication is already on; turn it off first to enrol again":
+    t("two-factor authentication is already on; turn it off first to enrol again"),
+  "two-factor authentication is not on": t("two-factor authentication is not on"),
+  "enrol first: no two-factor secret is waiting": t("enrol first: no two-factor secret is waiting"),
+  "the code does not match; check the app's clock": t("the code does not match; check the app's clock"),
+  "the code does not match": t("the code does not match"),
+  "Forbidden": t("Forbidden"),
+  "Not Found": t("Not Found"),
+  "Conflict": t("Conflict"),
+  "Service Unavailable": t("Service Unavailable"),
+  "Internal Server Error": t("Internal Server Error"),
+};
+
+function apiMessage(detail) {
+  return typeof detail === "string" && Object.hasOwn(API_MESSAGES, detail) ? API_MESSAGES[detail] : detail;
+}
+
+// Names of the operations a grant or token allows, as the pages show them.
+const OPERATION_NAMES = {
+  live: t("live"), playback: t("playback"), export: t("export"), ptz: t("ptz"), configure: t("configure"),
+};
+function operationName(op) { return OPERATION_NAMES[op] || op; }
+
+// Names of the roles, as the pages show them (the API and the select's values keep the codes).
+const ROLE_NAMES = {
+  admin: t("admin"), manager: t("manager"), operator: t("operator"), viewer: t("viewer"), auditor: t("auditor"),
+};
+function roleName(role) { return ROLE_NAMES[role] || role; }
+
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   return meta ? meta.content : "";
@@ -18,12 +57,12 @@ async function api(path, options = {}) {
   const response = await fetch(path, { credentials: "same-origin", ...options, headers });
   if (response.status === 401) {
     window.location.assign("/login");
-    throw new Error("not logged in");
+    throw new Error(t("Not logged in."));
   }
   if (!response.ok) {
     let detail = response.statusText;
     try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
-    const error = new Error(detail);
+    const error = new Error(apiMessage(detail));
     error.status = response.status; // 403: no rights, 404: not there, 409/422: refused
     throw error;
   }
@@ -32,14 +71,15 @@ async function api(path, options = {}) {
 
 function text(element, value) { element.textContent = value; }
 
+// A time from the API (UTC) in the site's time zone, the page's language (i18n.js).
 function formatTime(iso) {
-  return iso ? new Date(iso).toLocaleString() : "—";
+  return formatDate(iso);
 }
 
 // Links to the administration pages, by role; the API decides, these only save a detour.
 const ROLE_NAV = {
-  admin: [["/admin/users", "Users"], ["/admin/permissions", "Permissions"], ["/audit", "Audit"]],
-  auditor: [["/audit", "Audit"]],
+  admin: [["/admin/users", t("Users")], ["/admin/permissions", t("Permissions")], ["/audit", t("Audit")]],
+  auditor: [["/audit", t("Audit")]],
 };
 
 let mePromise = null;
@@ -93,10 +133,10 @@ function loginPage() {
       const session = await response.json();
       window.location.assign(session.must_enrol_totp ? "/account" : "/cameras");
     } else if (response.status === 429) {
-      text(error, "Too many failed logins. Wait a while, or ask an administrator to unlock.");
+      text(error, t("Too many failed logins. Wait a while, or ask an administrator to unlock."));
       error.hidden = false;
     } else {
-      text(error, response.status === 401 ? "Wrong user name, password or one-time code." : "Login failed.");
+      text(error, response.status === 401 ? t("Wrong user name, password or one-time code.") : t("Login failed."));
       error.hidden = false;
     }
   });
@@ -265,7 +305,7 @@ async function loadSnapshot(cameraId, image) {
       await image.decode().catch(() => null);
       return true;
     }
-    if (response.status !== 503) throw new Error((await response.json()).detail || response.statusText);
+    if (response.status !== 503) throw new Error(apiMessage((await response.json()).detail || response.statusText));
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
   return false;
@@ -348,7 +388,9 @@ async function maskEditorPage() {
   svg.addEventListener("pointerdown", (event) => {
     if (draft) {
       draft.push(point(event));
-      text(status, `Corner ${draft.length} placed.${draft.length >= 3 ? " Finish the mask or add more corners." : ""}`);
+      text(status, draft.length >= 3
+        ? t("Corner {n} placed. Finish the mask or add more corners.", { n: draft.length })
+        : t("Corner {n} placed.", { n: draft.length }));
     } else {
       selected = -1;
     }
@@ -362,7 +404,7 @@ async function maskEditorPage() {
   const stopDrag = (event) => {
     if (dragging && event.pointerId === dragging.pointerId) {
       dragging = null;
-      text(status, "Corner moved. Save to apply.");
+      text(status, t("Corner moved. Save to apply."));
     }
   };
   svg.addEventListener("pointerup", stopDrag);
@@ -371,7 +413,7 @@ async function maskEditorPage() {
   buttons.create.addEventListener("click", () => {
     draft = [];
     selected = -1;
-    text(status, "Click or tap the corners of the area to hide.");
+    text(status, t("Click or tap the corners of the area to hide."));
     render();
   });
   function finish() {
@@ -379,7 +421,7 @@ async function maskEditorPage() {
     masks.push({ points: draft, fill: "gray" });
     selected = masks.length - 1;
     draft = null;
-    text(status, "Mask added. Save to apply.");
+    text(status, t("Mask added. Save to apply."));
     render();
   }
   buttons.finish.addEventListener("click", finish);
@@ -387,7 +429,7 @@ async function maskEditorPage() {
     if (selected < 0) return;
     masks.splice(selected, 1);
     selected = -1;
-    text(status, "Mask deleted. Save to apply.");
+    text(status, t("Mask deleted. Save to apply."));
     render();
   }
   buttons.remove.addEventListener("click", removeSelected);
@@ -416,28 +458,30 @@ async function maskEditorPage() {
         method: "PATCH", headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ masks: body }),
       });
-      text(status, `Saved (mask version ${camera.mask_version}). Updating the preview…`);
+      text(status, t("Saved (mask version {version}). Updating the preview…", { version: camera.mask_version }));
       await new Promise((resolve) => setTimeout(resolve, 2500));
       await loadSnapshot(cameraId, image);
-      text(status, `Saved (mask version ${camera.mask_version}). The picture shows the masks as recorded.`);
+      text(status, t("Saved (mask version {version}). The picture shows the masks as recorded.",
+        { version: camera.mask_version }));
       status.dataset.version = String(camera.mask_version);
     } catch (error) {
-      text(status, `Not saved: ${error.message}`);
+      text(status, t("Not saved: {detail}", { detail: error.message }));
     }
   });
 
-  if (!Number.isInteger(cameraId)) { text(status, "No camera selected."); return; }
+  if (!Number.isInteger(cameraId)) { text(status, t("No camera selected.")); return; }
   try {
     const camera = await api(`/api/v1/cameras/${cameraId}`);
     text(document.getElementById("camera-name"), camera.name);
     masks = camera.masks.map((mask) => ({ ...mask, points: mask.points.map((p) => [...p]) }));
     render();
     const loaded = await loadSnapshot(cameraId, image);
-    text(status, loaded ? `${masks.length} mask(s). The picture shows the saved masks.` :
-      "No picture from this camera yet; you can still draw masks.");
+    text(status, loaded ? tn("{n} mask. The picture shows the saved masks.",
+      "{n} masks. The picture shows the saved masks.", masks.length) :
+      t("No picture from this camera yet; you can still draw masks."));
     status.dataset.ready = "true";
   } catch (error) {
-    text(status, `Camera not available: ${error.message}`);
+    text(status, t("Camera not available: {detail}", { detail: error.message }));
   }
 }
 

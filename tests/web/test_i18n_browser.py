@@ -1,0 +1,325 @@
+"""Japanese and English in real Chromium: every string a user sees changes with the language
+switcher, the choice sticks across pages, and times show in the site's time zone."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from mimamoru.access.roles import Role
+from mimamoru.web import i18n
+from tests.conftest import RunningServer, ServerFactory
+from tests.web.conftest import PASSWORD, SLOW, add_camera, add_user, log_in_as
+
+pytestmark = pytest.mark.browser
+
+SITE_ZONE = "America/Los_Angeles"  # not the default, not the browser's: the page must follow it
+JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
+NOTHING_BUT_NUMBERS = re.compile(r"[\W\d_]*")
+
+# Every text node and user-facing attribute of the rendered, visible page.
+COLLECT = """() => {
+  const seen = [];
+  const norm = (value) => (value || "").replace(/\\s+/g, " ").trim();
+  const shown = (element) => {
+    const target = element.tagName === "OPTION" ? element.closest("select") : element;
+    return target && target.checkVisibility({ checkVisibilityCSS: true });
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (!parent || parent.closest("script, style, datalist") || !shown(parent)) continue;
+    if (norm(node.nodeValue)) seen.push(norm(node.nodeValue));
+  }
+  for (const element of document.body.querySelectorAll("*")) {
+    if (!shown(element)) continue;
+    for (const name of ["placeholder", "aria-label", "title", "alt"]) {
+      if (element.hasAttribute(name) && norm(element.getAttribute(name))) {
+        seen.push(norm(element.getAttribute(name)));
+      }
+    }
+    if (element.matches("input[type=submit], input[type=button]")) seen.push(norm(element.value));
+  }
+  seen.push(norm(document.title));
+  return seen;
+}"""
+
+
+class Data:
+    """What the test created (and what the server records about it): names, ids, times."""
+
+    def __init__(self) -> None:
+        self.tokens: set[str] = set(i18n.NATIVE_NAMES.values()) | {"見守る", "mimamoru"}
+
+    def add(self, *values: object) -> None:
+        self.tokens.update(str(value) for value in values if value not in (None, ""))
+
+    def strip(self, text: str) -> str | None:
+        """The text without data; None if nothing but data, numbers and punctuation is left."""
+        for token in sorted(self.tokens, key=len, reverse=True):
+            text = text.replace(token, " ")
+        return None if NOTHING_BUT_NUMBERS.fullmatch(text) else text
+
+
+def seed(server: RunningServer, http: httpx.Client, data: Data) -> dict[str, int]:
+    """A camera, a viewer in a group with a grant, a camera group, a token, audit entries."""
+    camera = add_camera(server, "Front door")
+    alice = add_user(server, "alice")
+    chief = add_user(server, "chief", Role.ADMIN)
+    group = http.post("/api/v1/groups", json={"name": "night-guards", "description": "Nights"})
+    group.raise_for_status()
+    group_id = group.json()["id"]
+    http.put(f"/api/v1/groups/{group_id}/members", json={"user_ids": [alice]}).raise_for_status()
+    http.put(
+        f"/api/v1/groups/{group_id}/grants",
+        json={"grants": [{"camera_id": camera.id, "operations": ["live", "playback"]}]},
+    ).raise_for_status()
+    outside = http.post("/api/v1/camera-groups", json={"name": "Outside", "description": ""})
+    outside.raise_for_status()
+    http.put(
+        f"/api/v1/camera-groups/{outside.json()['id']}/cameras",
+        json={"camera_ids": [camera.id]},
+    ).raise_for_status()
+    data.add("Front door", "alice", "chief", "admin", "night-guards", "Nights", "Outside")
+    data.add(camera.id, server.installation.admin_user)
+    return {"camera": camera.id, "alice": alice, "chief": chief}
+
+
+def add_audit_data(http: httpx.Client, data: Data) -> None:
+    """Audit entries are data: actions, clients, details and raw times (the time's title)."""
+    for entry in http.get("/api/v1/audit", params={"limit": 1000}).json():
+        recorded = entry["detail"] or {}
+        detail = {k: v for k, v in recorded.items() if k not in ("client", "outcome")}
+        data.add(entry["action"], entry["actor"], entry["occurred_at"], recorded.get("client"))
+        if detail:
+            data.add(json.dumps(detail, separators=(",", ":"), ensure_ascii=False))
+    # The examples of the action filter's hint are action names: typed as they are.
+    data.add("grants.set", "access.", "audit.read")
+
+
+def switch(page: Page, language: str) -> None:
+    page.locator(f'#language a[data-lang="{language}"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", language, timeout=SLOW)
+
+
+def check_page(
+    page: Page,
+    data: Data,
+    url: str,
+    ready: Callable[[Page], None],
+    screenshots: Path | None = None,
+    learn: Callable[[], None] | None = None,
+) -> None:
+    """Loads ``path`` in English, collects what a user sees, switches to Japanese with the
+    switcher and checks that every English string changed and nothing English is left."""
+    page.goto(url)
+    path = url.split("/", 3)[3]
+    switch(page, "en")
+    ready(page)
+    english = page.evaluate(COLLECT)
+    if screenshots:
+        screenshots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshots / "en.png"), full_page=True)
+    switch(page, "ja")
+    ready(page)
+    japanese = page.evaluate(COLLECT)
+    if screenshots:
+        page.screenshot(path=str(screenshots / "ja.png"), full_page=True)
+    if learn:  # data that loading the page itself made (the audit log records its reads)
+        learn()
+    assert len(english) > 5 and len(japanese) > 5
+    unchanged = sorted({text for text in english if data.strip(text) and text in set(japanese)})
+    assert not unchanged, f"{path}: the same in English and Japanese: {unchanged}"
+    english_left = sorted(
+        {text for text in japanese if (rest := data.strip(text)) and not JAPANESE.search(rest)}
+    )
+    assert not english_left, f"{path}: not translated: {english_left}"
+
+
+@pytest.fixture
+def zoned_server(start_server: ServerFactory) -> RunningServer:
+    return start_server(site={"timezone": SITE_ZONE})
+
+
+def test_every_page_changes_every_string_with_the_switcher(
+    zoned_server: RunningServer, browser: Browser, tmp_path: Path
+) -> None:
+    server = zoned_server
+    data = Data()
+    with server.client() as http:
+        http.headers["Authorization"] = f"Bearer {server.login(http)}"
+        ids = seed(server, http, data)
+
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    # The login page, before anyone is logged in.
+    page.goto(f"{server.url}/login")
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # the browser asks for English
+    check_page(
+        page,
+        data,
+        f"{server.url}/login",
+        lambda p: expect(p.locator("#login-form")).to_be_visible(),
+        tmp_path / "login",
+    )
+    # Logging in in Japanese: the labels and the refusal are Japanese.
+    page.get_by_label("ユーザー名").fill("chief")
+    page.get_by_label("パスワード").fill("wrong password, surely")
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "ユーザー名、パスワード、またはワンタイムコードが正しくありません。", timeout=SLOW
+    )
+    switch(page, "en")
+    log_in_as(page, server, "chief", PASSWORD)
+
+    with server.client() as http:
+        login = http.post("/api/v1/auth/login", json={"username": "chief", "password": PASSWORD})
+        http.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        token = http.post(
+            "/api/v1/auth/tokens",
+            json={"name": "nightly export", "operations": ["export"], "expires_in_days": 30},
+        )
+        assert token.status_code == 201, token.text
+        data.add("nightly export", page.evaluate("navigator.userAgent"), http.headers["user-agent"])
+
+        def admin_ready(p: Page) -> None:
+            expect(p.locator("#role-nav a")).to_have_count(3, timeout=SLOW)
+
+        def users_ready(p: Page) -> None:
+            admin_ready(p)
+            expect(p.locator("#users tbody tr")).to_have_count(3, timeout=SLOW)
+            expect(p.locator("article.set")).to_have_count(2, timeout=SLOW)
+
+        def permissions_ready(p: Page) -> None:
+            admin_ready(p)
+            expect(p.locator("#permissions")).to_have_attribute("data-ready", "true", timeout=SLOW)
+            expect(p.locator("#permissions .via").first).to_be_visible(timeout=SLOW)
+
+        def audit_ready(p: Page) -> None:
+            admin_ready(p)
+            expect(p.locator("#audit tbody")).to_have_attribute("data-ready", "true", timeout=SLOW)
+            expect(p.locator("#audit-status")).to_have_attribute("data-state", "ok", timeout=SLOW)
+
+        def account_ready(p: Page) -> None:
+            expect(p.locator("#account-status")).to_have_attribute(
+                "data-ready", "true", timeout=SLOW
+            )
+            expect(p.locator("#tokens tbody tr")).to_have_count(1, timeout=SLOW)
+
+        def masks_ready(p: Page) -> None:
+            expect(p.locator("#mask-status")).to_have_attribute("data-ready", "true", timeout=SLOW)
+
+        check_page(page, data, f"{server.url}/account", account_ready, tmp_path / "account")
+        check_page(page, data, f"{server.url}/admin/users", users_ready, tmp_path / "users")
+        # Role names are translated too (the built-in "admin" account shares that name).
+        expect(page.locator("#new-role option")).to_have_text(
+            ["管理者", "マネージャー", "オペレーター", "閲覧者", "監査担当"]
+        )
+        # A fixed refusal of the API is shown translated (the API itself answers in English).
+        page.get_by_label("ユーザー名", exact=True).fill("bob")
+        page.get_by_label("パスワード", exact=True).fill("tall-bob-orange-kettle-7")
+        page.get_by_role("button", name="ユーザーを作成").click()
+        expect(page.locator("#create-error")).to_have_text(
+            "作成できませんでした: パスワードにユーザー名を含めることはできません", timeout=SLOW
+        )
+        # Confirmations are translated too (declined here: the group stays).
+        asked: list[str] = []
+        page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+        page.get_by_role("button", name="グループ「night-guards」を削除").click()
+        expect(page.locator("article.set")).to_have_count(2)
+        assert asked == [
+            "グループ「night-guards」を削除しますか？メンバーはこのグループを通じて得ていた"  # noqa: RUF001 - Japanese punctuation
+            "権限を失います。この操作は元に戻せません。"
+        ]
+        check_page(
+            page,
+            data,
+            f"{server.url}/admin/permissions",
+            permissions_ready,
+            tmp_path / "permissions",
+        )
+        check_page(
+            page,
+            data,
+            f"{server.url}/masks?camera={ids['camera']}",
+            masks_ready,
+            tmp_path / "masks",
+        )
+        check_page(
+            page,
+            data,
+            f"{server.url}/audit",
+            audit_ready,
+            tmp_path / "audit",
+            learn=lambda: add_audit_data(http, data),
+        )
+
+        # Times are the site's, in the language's format: alice's "Created" on the Users page.
+        created = next(u for u in http.get("/api/v1/users").json() if u["username"] == "alice")
+    local = datetime.fromisoformat(created["created_at"]).astimezone(ZoneInfo(SITE_ZONE))
+    page.goto(f"{server.url}/admin/users")  # Japanese: the cookie remembers the switch
+    users_ready(page)
+    cell = page.locator('#users tbody tr[data-username="alice"] td').nth(3)
+    expect(cell).to_have_text(f"{local:%Y/%m/%d} {local.hour}:{local:%M:%S}")
+    switch(page, "en")
+    users_ready(page)
+    hour = local.hour % 12 or 12
+    expect(cell).to_contain_text(f"{hour}:{local:%M:%S}")
+    expect(cell).to_contain_text(f"{local:%b} {local.day}, {local.year}")
+    # What is typed into the audit log's time filters means the site's zone too.
+    for typed in (
+        "2026-03-08T01:30:00",
+        "2026-03-08T03:30:00",
+        "2026-11-01T01:30",
+        "2026-07-01T12:00",
+    ):
+        expected = datetime.fromisoformat(typed).replace(tzinfo=ZoneInfo(SITE_ZONE))
+        as_utc = page.evaluate("(value) => siteTimeToIso(value)", typed)
+        # 2026-11-01T01:30 happens twice there: the first (daylight time) is meant, as Python's.
+        assert datetime.fromisoformat(as_utc) == expected.astimezone(UTC), typed
+    assert page.evaluate("siteTimeToIso('')") is None
+    assert not errors, errors
+
+
+def test_the_choice_persists_across_pages_and_logins(
+    server: RunningServer, browser: Browser
+) -> None:
+    add_user(server, "chief", Role.ADMIN)
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.goto(f"{server.url}/login")
+    expect(page.locator("h1")).to_have_text("Log in")
+    switch(page, "ja")
+    expect(page.locator("h1")).to_have_text("ログイン")
+    page.get_by_label("ユーザー名").fill("chief")
+    page.get_by_label("パスワード").fill(PASSWORD)
+    page.get_by_role("button", name="ログイン").click()
+    expect(page).to_have_url(f"{server.url}/cameras", timeout=SLOW)
+    assert page.locator("html").get_attribute("lang") == "ja"
+    # Navigation by links, and a fresh tab of the same browser, keep Japanese.
+    page.goto(f"{server.url}/account")
+    page.get_by_role("link", name="監査ログ").click()
+    expect(page).to_have_url(f"{server.url}/audit", timeout=SLOW)
+    expect(page.locator("h1")).to_have_text("監査ログ")
+    expect(page.locator("#language a[aria-current]")).to_have_text("日本語")
+    other = context.new_page()
+    other.goto(f"{server.url}/admin/users")
+    expect(other.locator("h1")).to_have_text("ユーザー")
+    # A browser that prefers Japanese gets Japanese without choosing; English when chosen.
+    japanese_browser = browser.new_context(locale="ja-JP").new_page()
+    japanese_browser.goto(f"{server.url}/login")
+    expect(japanese_browser.locator("h1")).to_have_text("ログイン")
+    switch(japanese_browser, "en")
+    japanese_browser.goto(f"{server.url}/login")
+    expect(japanese_browser.locator("h1")).to_have_text("Log in")
