@@ -24,7 +24,7 @@ Sides, taking turns in blocks of 50 calls after 100 warm-up calls each (``access
 own entries plus those the timings write): ``bench/access.py`` shows that its length does not
 change the gate's cost. The last line of stdout is one JSON object.
 
-    .venv/bin/python bench/requests.py [--calls N] [--others N]
+    .venv/bin/python bench/access_requests.py [--calls N] [--others N]
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def add_requests(setup: Setup, others: int) -> tuple[Principal, datetime]:
     crowd = [person(setup, f"other-{n}", Role.VIEWER, LIVE) for n in range(20)]
     for number in range(others):
         asker = crowd[number % len(crowd)]
-        shift = timedelta(hours=number % 48)
+        shift = timedelta(minutes=11 * (number + 1))  # no two ranges alike
         made = requests.create(
             asker,
             camera_id=setup.cameras[number % len(setup.cameras)],
@@ -183,7 +183,11 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=1000)
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     args = parser.parse_args()
-    result: dict[str, Any] = {"bench": "requests", "calls": args.calls, "others": args.others}
+    result: dict[str, Any] = {
+        "bench": "access_requests",
+        "calls": args.calls,
+        "others": args.others,
+    }
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mimamoru-bench-requests-", dir="/tmp") as tmp:
         workdir = Path(tmp)
