@@ -17,6 +17,7 @@ from mimamoru.api import (
     auth,
     camera_groups,
     cameras,
+    compliance,
     groups,
     live,
     recordings,
@@ -80,6 +81,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(camera_groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
+    app.include_router(compliance.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)

@@ -26,6 +26,7 @@ from mimamoru.audit.anchor import Anchoring
 from mimamoru.audit.log import AuditLog
 from mimamoru.cameras import CameraService
 from mimamoru.clock import Clock, SystemClock
+from mimamoru.compliance.service import Compliance
 from mimamoru.crypto.keyring import KeyRing, open_keyring
 from mimamoru.db.engine import Database, redact_url
 from mimamoru.db.migrate import migrate
@@ -67,6 +68,7 @@ class Services:
     hubs: LiveHubs
     anchoring: Anchoring
     supervisor: Supervisor
+    compliance: Compliance
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -145,6 +147,7 @@ class Services:
                 audit, settings.audit_anchor_path, clock, settings.audit.anchor_minutes
             ),
             supervisor=supervisor,
+            compliance=Compliance(settings, database, clock, audit, keys),
         )
 
     def close(self) -> None:

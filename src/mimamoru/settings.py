@@ -181,6 +181,42 @@ class SiteSettings(Section):
         return value
 
 
+class ComplianceSettings(Section):
+    public_base_url: str | None = Field(
+        default=None,
+        description=(
+            "Address the public notice is reached at, printed on signs as a QR code "
+            "(e.g. https://cameras.example.jp); default https://HOST:PORT from [server]"
+        ),
+    )
+    mask_review_months: int = Field(
+        default=6, ge=1, le=60, description="Masks of each camera are reviewed this often"
+    )
+    permission_review_months: int = Field(
+        default=6, ge=1, le=60, description="Accounts and grants are reviewed this often"
+    )
+    inactive_account_days: int = Field(
+        default=90, ge=1, le=3650, description="An account unused this long is flagged"
+    )
+    max_retention_hours_without_justification: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 3650,
+        description="Retention above this needs a written justification on the dashboard",
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        cleaned = value.strip().rstrip("/")
+        scheme, _, rest = cleaned.partition("://")
+        if scheme not in ("https", "http") or not rest or any(c.isspace() for c in rest):
+            raise ValueError("must be an absolute http(s) URL such as https://cameras.example.jp")
+        return cleaned
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MIMAMORU_",
@@ -201,6 +237,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     audit: AuditSettings = AuditSettings()
     site: SiteSettings = SiteSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -238,6 +275,21 @@ class Settings(BaseSettings):
     @property
     def segments_dir(self) -> Path:
         return self.data_dir / "segments"
+
+    @property
+    def public_base_url(self) -> str:
+        """Where the public notice lives; from [server] when not set explicitly."""
+        if self.compliance.public_base_url:
+            return self.compliance.public_base_url
+        scheme = "http" if self.server.insecure_http else "https"
+        host = self.server.host
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 -- reading the setting, not binding
+            host = "localhost"
+        elif ":" in host:
+            host = f"[{host}]"
+        default_port = 80 if self.server.insecure_http else 443
+        port = "" if self.server.port == default_port else f":{self.server.port}"
+        return f"{scheme}://{host}{port}"
 
     def _in_data_dir(self, configured: Path | None, default: Path) -> Path:
         path = configured if configured is not None else default

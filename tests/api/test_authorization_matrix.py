@@ -15,6 +15,9 @@ The routes come from the real app's route table (``APIRoute`` methods x path, th
     a logged-in person; an API token is refused with 403 (sessions, two-factor, tokens, logout).
 ``admin`` / ``auditor``
     administrators (and, for ``auditor``, auditors); everyone else 403, API tokens 403.
+``oversight``
+    managers, auditors and administrators (the compliance dashboard); everyone else 403,
+    API tokens 403.
 ``listing(<operation>)``
     a filtered list: any logged-in caller gets 200, and the list holds exactly the cameras
     the caller may use for that operation (``view`` for cameras, ``configure`` for holds).
@@ -78,11 +81,13 @@ from mimamoru.access.passwords import hash_password
 from mimamoru.access.roles import Operation, Role
 from mimamoru.api.deps import SESSION_COOKIE
 from mimamoru.app import create_app
+from mimamoru.compliance.purposes import PurposeFields
 from mimamoru.db import cameras as camera_queries
 from mimamoru.db import users as user_queries
 from mimamoru.services import Services
 from tests.conftest import Installation, RunningServer
 from tests.support.footage import write_segment
+from tests.support.http_camera import jpeg_frames
 from tests.support.processes import wait_until
 from tests.support.servers import ca_context
 
@@ -106,7 +111,19 @@ SELF = Policy("self")
 PERSON = Policy("person")
 ADMIN = Policy("admin")
 AUDITOR = Policy("auditor")
-KINDS = ("public", "index", "page", "self", "person", "admin", "auditor", "listing", "camera")
+OVERSIGHT = Policy("oversight")
+KINDS = (
+    "public",
+    "index",
+    "page",
+    "self",
+    "person",
+    "admin",
+    "auditor",
+    "oversight",
+    "listing",
+    "camera",
+)
 
 
 def listing(operation: Operation) -> Policy:
@@ -192,6 +209,35 @@ POLICY: dict[RouteKey, Policy] = {
     ("PUT", f"{API}/camera-groups/{{camera_group_id}}/cameras"): ADMIN,
     # Auditors and administrators.
     ("GET", f"{API}/audit"): AUDITOR,
+    # Compliance: the public notice, its records, the purposes, signs and the dashboard.
+    ("GET", "/privacy"): PUBLIC,
+    ("GET", "/privacy.json"): PUBLIC,
+    ("GET", "/compliance"): PAGE,
+    ("GET", "/admin/compliance"): PAGE,
+    ("GET", "/signage"): PAGE,
+    ("GET", f"{API}/compliance/profile"): ADMIN,
+    ("PUT", f"{API}/compliance/profile"): ADMIN,
+    ("GET", f"{API}/compliance/storage-locations"): ADMIN,
+    ("POST", f"{API}/compliance/storage-locations"): ADMIN,
+    ("PUT", f"{API}/compliance/storage-locations/{{location_id}}"): ADMIN,
+    ("DELETE", f"{API}/compliance/storage-locations/{{location_id}}"): ADMIN,
+    ("GET", f"{API}/sites"): ADMIN,
+    ("POST", f"{API}/sites"): ADMIN,
+    ("GET", f"{API}/sites/{{site_id}}"): ADMIN,
+    ("PUT", f"{API}/sites/{{site_id}}"): ADMIN,
+    ("DELETE", f"{API}/sites/{{site_id}}"): ADMIN,
+    ("GET", f"{API}/purposes"): SELF,
+    ("POST", f"{API}/purposes"): ADMIN,
+    ("PUT", f"{API}/purposes/{{purpose_id}}"): ADMIN,
+    ("DELETE", f"{API}/purposes/{{purpose_id}}"): ADMIN,
+    ("POST", f"{API}/compliance/reviews/{{kind}}"): ADMIN,
+    ("GET", f"{API}/compliance/dashboard"): OVERSIGHT,
+    ("GET", f"{API}/cameras/{{camera_id}}/purposes"): camera(Operation.CONFIGURE),
+    ("PUT", f"{API}/cameras/{{camera_id}}/purposes"): camera(Operation.CONFIGURE),
+    ("PUT", f"{API}/cameras/{{camera_id}}/site"): camera(Operation.CONFIGURE),
+    ("POST", f"{API}/cameras/{{camera_id}}/sign-attestations"): camera(Operation.CONFIGURE),
+    ("GET", f"{API}/cameras/{{camera_id}}/sign-attestation"): camera(Operation.CONFIGURE),
+    ("GET", f"{API}/cameras/{{camera_id}}/sign-attestation/photo"): camera(Operation.CONFIGURE),
 }
 
 # Path parameters that pick a camera (directly or through what they name): a route with one
@@ -401,6 +447,21 @@ class Matrix:
         group_id: int = service.create(name=self.unique(service_name), actor="matrix").id
         return group_id
 
+    def site(self) -> int:
+        return self.services.compliance.sites.create(
+            self.unique("site"), "", public=True, actor="matrix"
+        ).id
+
+    def purpose(self) -> int:
+        fields = PurposeFields(name_ja="目的", name_en="purpose")
+        code = self.unique("matrix").replace("-", "_")
+        return self.services.compliance.purposes.create(code, fields, actor="matrix").id
+
+    def location(self) -> int:
+        return self.services.compliance.profile.add_location(
+            self.unique("store"), "Japan", "", actor="matrix"
+        ).id
+
     # Requests.
 
     def owner(self, caller: Caller) -> int:
@@ -411,7 +472,7 @@ class Matrix:
         path = PROBE_PATHS.get(cell.path, cell.path)
         camera_id = self.cameras[cell.camera] if cell.camera else None
         target: int | None = None
-        values: dict[str, int] = {}
+        values: dict[str, int | str] = {}
         for name in re.findall(r"\{(\w+)\}", path):
             if name == "camera_id" and camera_id is not None:
                 values[name] = camera_id
@@ -429,6 +490,14 @@ class Matrix:
                 values[name] = self.group("groups")
             elif name == "camera_group_id":
                 values[name] = self.group("camera_groups")
+            elif name == "site_id":
+                values[name] = self.site()
+            elif name == "purpose_id":
+                values[name] = self.purpose()
+            elif name == "location_id":
+                values[name] = self.location()
+            elif name == "kind":
+                values[name] = "masks"
             else:
                 raise AssertionError(f"{cell.method} {cell.path}: no value for {{{name}}}")
         return path.format(**values)
@@ -500,6 +569,9 @@ class Matrix:
             return ALLOWED if caller.role is Role.ADMIN else "403"
         if kind == "auditor":
             return ALLOWED if caller.role in (Role.ADMIN, Role.AUDITOR) else "403"
+        if kind == "oversight":
+            readers = (Role.ADMIN, Role.MANAGER, Role.AUDITOR)
+            return ALLOWED if caller.role in readers else "403"
         raise AssertionError(f"unknown classification {cell.policy}")
 
     def listed(self, cell: Cell, response: httpx.Response) -> str:
@@ -584,6 +656,11 @@ def set_up(server: RunningServer) -> Matrix:
             )
             row.enabled = False
             cameras[name] = row.id
+    for camera_id in cameras.values():
+        # So that the sign's photo has something to serve to those allowed to see it.
+        services.compliance.attestations.record(
+            camera_id, now.date(), "matrix", actor="matrix", photo=jpeg_frames(1, "64x48")[0]
+        )
     segments = {
         name: write_segment(
             services, camera_id, now - timedelta(minutes=30), payload=os.urandom(4096)

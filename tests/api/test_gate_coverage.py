@@ -66,6 +66,23 @@ NOT_CAMERA_DATA = {
     "/admin/permissions": "page shell without data; grants come from the admin-only API",
     "/audit": "page shell without data; entries come from the auditor/admin-only API",
     "/static": "CSS and JavaScript only",
+    "/api/v1/compliance/profile": "admin-only; the operator's published contact details",
+    "/api/v1/compliance/storage-locations": "admin-only; storage countries, no footage",
+    "/api/v1/compliance/storage-locations/{location_id}": "admin-only; one storage location",
+    "/api/v1/sites": "admin-only; site names and addresses, camera ids, no footage",
+    "/api/v1/sites/{site_id}": "admin-only; one site, no footage",
+    "/api/v1/purposes": "the purposes-of-use registry (public wording); changes admin-only",
+    "/api/v1/purposes/{purpose_id}": "admin-only; one registry entry, no footage",
+    "/api/v1/compliance/reviews/{kind}": "admin-only; records that a review was done",
+    "/api/v1/compliance/dashboard": (
+        "managers, auditors and admins; compliance facts per camera (names, purposes, "
+        "sign dates, review dates), no footage and no sources"
+    ),
+    "/privacy": "the public notice: public facts only, tested for leaks of private fields",
+    "/privacy.json": "the public notice as JSON: public facts only, tested for leaks",
+    "/compliance": "page shell without data; the dashboard comes from its API",
+    "/admin/compliance": "page shell without data; records come from the admin-only API",
+    "/signage": "page shell without data; the sign comes from the gated API",
 }
 
 

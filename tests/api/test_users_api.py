@@ -37,7 +37,11 @@ def two_cameras(admin_client: httpx.Client) -> tuple[int, int]:
     for name in ("granted", "other"):
         response = admin_client.post(
             "/api/v1/cameras",
-            json={"name": name, "source": "test://pattern?size=160x120&rate=10"},
+            json={
+                "name": name,
+                "source": "test://pattern?size=160x120&rate=10",
+                "purposes": ["crime_prevention"],
+            },
         )
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])

@@ -183,6 +183,15 @@ class Dependencies:
             )
         return principal
 
+    def oversight(self, request: Request) -> Principal:
+        """Managers, administrators and auditors: who reads the compliance dashboard."""
+        principal = self.interactive(request).principal
+        if principal.role not in (Role.ADMIN, Role.MANAGER, Role.AUDITOR):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "manager, auditor or administrator rights required"
+            )
+        return principal
+
     def camera(self, operation: Operation) -> CameraAccess:
         return CameraAccess(self, operation)
 

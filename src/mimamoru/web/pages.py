@@ -12,6 +12,7 @@ from mimamoru import __version__
 from mimamoru.access.principal import Principal
 from mimamoru.access.sessions import csrf_token
 from mimamoru.api.deps import SESSION_COOKIE, Dependencies, client_address, token_from
+from mimamoru.web.notice import mount_notice
 
 WEB_DIR = Path(__file__).parent
 
@@ -62,7 +63,14 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         ("/admin/users", "admin_users.html"),
         ("/admin/permissions", "admin_permissions.html"),
         ("/audit", "audit.html"),
+        # Compliance: the dashboard (managers, auditors, admins), the records (admins) and
+        # a sign's preview; the API decides who sees what.
+        ("/compliance", "compliance.html"),
+        ("/admin/compliance", "admin_compliance.html"),
+        ("/signage", "signage.html"),
     ):
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse
         )
+
+    mount_notice(app, deps, templates)

@@ -38,8 +38,10 @@ function formatTime(iso) {
 
 // Links to the administration pages, by role; the API decides, these only save a detour.
 const ROLE_NAV = {
-  admin: [["/admin/users", "Users"], ["/admin/permissions", "Permissions"], ["/audit", "Audit"]],
-  auditor: [["/audit", "Audit"]],
+  admin: [["/admin/users", "Users"], ["/admin/permissions", "Permissions"], ["/audit", "Audit"],
+    ["/compliance", "Compliance"], ["/admin/compliance", "Privacy records"]],
+  manager: [["/compliance", "Compliance"]],
+  auditor: [["/audit", "Audit"], ["/compliance", "Compliance"]],
 };
 
 let mePromise = null;
