@@ -1,0 +1,1 @@
+"""Compliance tools: purposes of use, the public notice, camera signage and audit reports."""
