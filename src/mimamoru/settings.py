@@ -217,6 +217,24 @@ class ComplianceSettings(Section):
         return cleaned
 
 
+class FontSettings(Section):
+    font_path: Path | None = Field(
+        default=None,
+        description=(
+            "TrueType (.ttf) Japanese font embedded in signage and PDF reports; default: "
+            "IPAex Gothic from the Debian package fonts-ipaexfont-gothic"
+        ),
+    )
+
+    @field_validator("font_path")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # A system font lives outside the data dir, so a relative path is a mistake.
+        if value is not None and not value.is_absolute():
+            raise ValueError(f"font_path must be an absolute path, got {str(value)!r}")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MIMAMORU_",
@@ -238,6 +256,7 @@ class Settings(BaseSettings):
     audit: AuditSettings = AuditSettings()
     site: SiteSettings = SiteSettings()
     compliance: ComplianceSettings = ComplianceSettings()
+    fonts: FontSettings = FontSettings()
 
     @classmethod
     def settings_customise_sources(

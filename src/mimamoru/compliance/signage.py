@@ -1,0 +1,469 @@
+"""Camera signage: the printed notice that a camera is recording (APPI Arts. 20-21).
+
+One layout, drawn with reportlab on an A4 or A3 portrait page, gives both formats:
+the PDF is the print original and the PNG is that same page rasterised by pdfium,
+so a preview can never differ from what is printed. Every length below is given
+for A4 and multiplied by the page's scale, so A3 is the same sign, larger.
+
+Nothing here reads the database: the caller gathers a :class:`SignContent` (the
+operator, the site, the cameras, their purposes and retention, the contact and
+the public notice page's URL) and gets bytes back.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import segno
+from reportlab.lib.colors import Color, HexColor, white
+from reportlab.lib.pagesizes import A3, A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from mimamoru.compliance.fonts import japanese_font
+from mimamoru.errors import ValidationFailedError
+
+logger = logging.getLogger(__name__)
+
+Paper = Literal["A4", "A3"]
+Format = Literal["pdf", "png"]
+
+PAPER_SIZES: dict[str, tuple[float, float]] = {"A4": A4, "A3": A3}
+FORMATS: tuple[str, ...] = ("pdf", "png")
+# 200 dpi keeps 0.5 pt strokes and the QR modules sharp when the PNG is printed,
+# and an A4 page stays a few hundred kilobytes.
+PNG_DPI = 200
+# Below this fraction of the designed type sizes the sign no longer reads from a
+# few metres away; refuse instead of printing something nobody can read.
+MIN_TEXT_SCALE = 0.45
+
+HEADING_JA = "防犯カメラ作動中"
+HEADING_EN = "CCTV in operation"
+QR_CAPTION = "詳しくは / Details"
+
+INK = HexColor("#111111")
+SUBTLE = HexColor("#3a3a3a")
+SIGN_YELLOW = HexColor("#FFD400")
+
+# pdfium is not thread-safe and the API renders from a thread pool.
+_pdfium_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """One purpose of use, as printed: Japanese and English names."""
+
+    name_ja: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class SignContent:
+    """Everything a sign says. The caller formats retention (「30日間」 / "30 days")."""
+
+    operator_name: str
+    site_name: str
+    camera_names: tuple[str, ...]
+    purposes: tuple[Purpose, ...]
+    retention_ja: str
+    retention_en: str
+    contact_lines: tuple[str, ...]
+    notice_url: str
+
+
+def render_signage(
+    content: SignContent,
+    paper: Paper = "A4",
+    fmt: Format = "pdf",
+    *,
+    font_path: Path | None = None,
+) -> bytes:
+    """The sign as PDF or PNG bytes, on an A4 or A3 portrait page.
+
+    Raises :class:`ValidationFailedError` for an unknown paper size or format, a sign
+    without purposes or notice URL, or text too long to print legibly.
+    """
+    if paper not in PAPER_SIZES:
+        raise ValidationFailedError(
+            f"unsupported paper size {paper!r}: use one of {', '.join(PAPER_SIZES)}"
+        )
+    if fmt not in FORMATS:
+        raise ValidationFailedError(f"unsupported format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if not content.purposes:
+        raise ValidationFailedError("a sign needs at least one purpose of use")
+    if not content.notice_url.strip():
+        raise ValidationFailedError("a sign needs the notice page's URL for its QR code")
+    pdf = _render_pdf(content, PAPER_SIZES[paper], japanese_font(font_path))
+    if fmt == "pdf":
+        return pdf
+    return pdf_page_to_png(pdf, dpi=PNG_DPI)
+
+
+def pdf_page_to_png(pdf: bytes, *, dpi: int = PNG_DPI, page_index: int = 0) -> bytes:
+    """Rasterise one page of a PDF to PNG with pdfium (bundled by pypdfium2)."""
+    import pypdfium2
+
+    with _pdfium_lock:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            image = document[page_index].render(scale=dpi / 72).to_pil()
+        finally:
+            document.close()
+    out = io.BytesIO()
+    # The dpi tag makes image viewers and printers print it at its true size.
+    image.convert("RGB").save(out, format="PNG", optimize=True, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+# --- text layout -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Run:
+    """A paragraph of the sign: sizes and gaps are points on A4, before fitting."""
+
+    text: str
+    size: float
+    bold: bool = False
+    color: Color = INK
+    indent: float = 0.0
+    space_before: float = 0.0
+
+
+LEADING = 1.22
+# Punctuation that must not begin a line (kinsoku): it stays with the character before.
+_NO_LINE_START = set("、。，．・：；？！ー）」』】〕〉》〟’”%)]},.:;!?")  # noqa: RUF001
+
+
+def _is_cjk(char: str) -> bool:
+    return ord(char) >= 0x2E80
+
+
+def _tokens(text: str) -> list[str]:
+    """Split where a line may break: after spaces, and between CJK characters."""
+    tokens: list[str] = []
+    current = ""
+    for char in text:
+        if current and char in _NO_LINE_START:
+            current += char
+        elif _is_cjk(char) or char.isspace():
+            if current:
+                tokens.append(current)
+            current = char
+            if char.isspace():
+                tokens.append(current)
+                current = ""
+        else:
+            if current and _is_cjk(current[-1]):
+                tokens.append(current)
+                current = ""
+            current += char
+    if current:
+        tokens.append(current)
+    return tokens
+
+
+def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy line breaking that fits ``width`` points; a word too long is cut anywhere."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for token in _tokens(paragraph):
+            candidate = line + token
+            if stringWidth(candidate.rstrip(), font, size) <= width:
+                line = candidate
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+            line = token.lstrip()
+            while stringWidth(line, font, size) > width and len(line) > 1:
+                cut = len(line) - 1
+                while cut > 1 and stringWidth(line[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line.rstrip())
+    return lines
+
+
+def _height(runs: list[_Run], font: str, width: float, scale: float) -> float:
+    total = 0.0
+    for run in runs:
+        size = run.size * scale
+        lines = wrap_text(run.text, font, size, width - run.indent * scale)
+        total += run.space_before * scale + len(lines) * size * LEADING
+    return total
+
+
+def _fit(runs: list[_Run], font: str, width: float, height: float, page_scale: float) -> float:
+    """The largest type scale (page scale x at most 1) at which ``runs`` fit the box."""
+    factor = 1.0
+    while factor >= MIN_TEXT_SCALE:
+        if _height(runs, font, width, page_scale * factor) <= height:
+            return page_scale * factor
+        factor -= 0.025
+    raise ValidationFailedError(
+        "the sign's text is too long to print legibly: shorten the operator, site, camera "
+        "names, purposes or contact lines, or print on A3"
+    )
+
+
+def _draw_text(
+    canvas: Canvas, text: str, x: float, y: float, font: str, size: float, bold: bool
+) -> None:
+    # IPAex Gothic has no bold face; filling and stroking the outline is the usual
+    # substitute and keeps the text extractable. The render mode is graphics state that
+    # outlives the text object, so bold text is drawn inside its own save/restore.
+    canvas.saveState()
+    canvas.setLineWidth(size * 0.04)
+    t = canvas.beginText(x, y)
+    t.setFont(font, size)
+    if bold:
+        t.setTextRenderMode(2)
+    t.textOut(text)
+    canvas.drawText(t)
+    canvas.restoreState()
+
+
+def _draw_runs(
+    canvas: Canvas, runs: list[_Run], font: str, x: float, top: float, width: float, scale: float
+) -> float:
+    """Draw ``runs`` downward from ``top``; returns the y below the last line."""
+    y = top
+    for run in runs:
+        size = run.size * scale
+        indent = run.indent * scale
+        y -= run.space_before * scale
+        canvas.setFillColor(run.color)
+        canvas.setStrokeColor(run.color)
+        for line in wrap_text(run.text, font, size, width - indent):
+            y -= size * LEADING
+            # The baseline sits a fifth of the leading above the line's bottom.
+            _draw_text(canvas, line, x + indent, y + size * 0.24, font, size, run.bold)
+    return y
+
+
+# --- drawing -------------------------------------------------------------------------------
+
+
+def _render_pdf(content: SignContent, pagesize: tuple[float, float], font: str) -> bytes:
+    width, height = pagesize
+    k = width / A4[0]
+    out = io.BytesIO()
+    # invariant: no creation date or random ID, so the same sign gives the same bytes.
+    # initialFontName: no unembedded Helvetica is referenced, only the embedded font.
+    # (types-reportlab declares the parameter a float; reportlab takes a font name.)
+    canvas = Canvas(
+        out,
+        pagesize=pagesize,
+        invariant=True,
+        pageCompression=1,
+        initialFontName=font,  # type: ignore[arg-type]
+    )
+    canvas.setTitle(f"{HEADING_JA} / {HEADING_EN} — {content.site_name}")
+    canvas.setAuthor(content.operator_name)
+    canvas.setSubject("mimamoru camera signage")
+
+    margin = 9 * mm * k
+    inner_w = width - 2 * margin
+    # The frame: a thick black border reads as "a sign" and survives bad printers.
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(2.2 * mm * k)
+    canvas.roundRect(margin, margin, inner_w, height - 2 * margin, 6 * mm * k, stroke=1, fill=0)
+
+    pad = 9 * mm * k
+    band_h = 104 * mm * k
+    band_top = height - margin - 1.1 * mm * k
+    _draw_header(
+        canvas, font, margin + 1.1 * mm * k, band_top - band_h, inner_w - 2.2 * mm * k, band_h, k
+    )
+
+    footer_h = 70 * mm * k
+    footer_bottom = margin + pad * 0.8
+    qr_side = 50 * mm * k
+    text_x = margin + pad
+    text_w = inner_w - 2 * pad
+    body_top = band_top - band_h - 7 * mm * k
+    body_bottom = footer_bottom + footer_h + 5 * mm * k
+    runs = _body_runs(content)
+    scale = _fit(runs, font, text_w, body_top - body_bottom, k)
+    # Drawn in reading order (body, then footer) so extracted text reads top to bottom.
+    _draw_runs(canvas, runs, font, text_x, body_top, text_w, scale)
+    _draw_footer(canvas, font, content, text_x, footer_bottom, text_w, footer_h, qr_side, k)
+
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _draw_header(
+    canvas: Canvas, font: str, x: float, y: float, w: float, h: float, k: float
+) -> None:
+    canvas.setFillColor(SIGN_YELLOW)
+    canvas.roundRect(x, y, w, h, 5 * mm * k, stroke=0, fill=1)
+    # Square off the band's lower corners so it meets the white body in a straight line.
+    canvas.rect(x, y, w, 6 * mm * k, stroke=0, fill=1)
+    canvas.setFillColor(INK)
+    canvas.setStrokeColor(INK)
+    _draw_camera_pictogram(canvas, x + w / 2 - 31 * mm * k, y + h - 46 * mm * k, 62 * mm * k)
+    # The heading fills the band's width: the first thing read from across a room.
+    size = 58 * k
+    while stringWidth(HEADING_JA, font, size) > w - 16 * mm * k:
+        size -= 1
+    heading_w = stringWidth(HEADING_JA, font, size)
+    _draw_text(canvas, HEADING_JA, x + (w - heading_w) / 2, y + 25 * mm * k, font, size, True)
+    size_en = 30 * k
+    en_w = stringWidth(HEADING_EN, font, size_en)
+    _draw_text(canvas, HEADING_EN, x + (w - en_w) / 2, y + 9 * mm * k, font, size_en, True)
+
+
+def _draw_camera_pictogram(canvas: Canvas, x: float, y: float, size: float) -> None:
+    """A wall-mounted box camera with a lens hood, looking down to the left.
+
+    Drawn on a 100 x 60 grid scaled to ``size`` wide; black on the yellow band.
+    """
+    u = size / 100
+    canvas.saveState()
+    canvas.translate(x, y)
+    canvas.scale(u, u)
+    canvas.setFillColor(INK)
+    canvas.setStrokeColor(INK)
+    # Wall plate and arm.
+    canvas.roundRect(88, 8, 9, 40, 2, stroke=0, fill=1)
+    canvas.setLineWidth(6)
+    canvas.setLineCap(1)
+    canvas.line(90, 28, 72, 28)
+    canvas.line(72, 28, 66, 36)
+    # The camera body, tilted down towards the viewer's left.
+    canvas.saveState()
+    canvas.translate(62, 42)
+    canvas.rotate(14)
+    canvas.roundRect(-48, -11, 58, 24, 4, stroke=0, fill=1)
+    # Lens hood: a trapezoid wider at the front.
+    path = canvas.beginPath()
+    path.moveTo(-48, -8)
+    path.lineTo(-60, -13)
+    path.lineTo(-60, 15)
+    path.lineTo(-48, 10)
+    path.close()
+    canvas.drawPath(path, stroke=0, fill=1)
+    # A yellow lens and a status light make it read as a camera, not a box.
+    canvas.setFillColor(SIGN_YELLOW)
+    canvas.circle(-54, 1, 5.2, stroke=0, fill=1)
+    canvas.setFillColor(INK)
+    canvas.circle(-54, 1, 2.6, stroke=0, fill=1)
+    canvas.setFillColor(SIGN_YELLOW)
+    canvas.circle(2, 6, 2, stroke=0, fill=1)
+    canvas.restoreState()
+    # Recording waves in front of the lens.
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(3.2)
+    for radius in (9, 16):
+        canvas.arc(4 - radius, 24 - radius, 4 + radius, 24 + radius, startAng=150, extent=60)
+    canvas.restoreState()
+
+
+def _body_runs(content: SignContent) -> list[_Run]:
+    runs = [
+        _Run(content.operator_name, 25, bold=True),
+        _Run(f"設置場所 / Site: {content.site_name}", 15, space_before=4),
+    ]
+    if content.camera_names:
+        label = "カメラ / Camera" if len(content.camera_names) == 1 else "カメラ / Cameras"
+        runs.append(_Run(f"{label}: {'、'.join(content.camera_names)}", 13, color=SUBTLE))
+    runs.append(_Run("利用目的 / Purposes of use", 13, bold=True, space_before=12))
+    for purpose in content.purposes:
+        runs.append(_Run(f"■ {purpose.name_ja}", 19, bold=True, space_before=3))
+        runs.append(_Run(purpose.name_en, 14, color=SUBTLE, indent=16))
+    runs.append(_Run("保存期間 / Retention", 13, bold=True, space_before=12))
+    runs.append(_Run(f"{content.retention_ja} / {content.retention_en}", 19, bold=True))
+    return runs
+
+
+def _draw_footer(
+    canvas: Canvas,
+    font: str,
+    content: SignContent,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    qr_side: float,
+    k: float,
+) -> None:
+    # A hairline separates the footer; the QR sits right, the contact left.
+    canvas.setStrokeColor(INK)
+    canvas.setLineWidth(0.8 * k)
+    canvas.line(x, y + h + 2 * mm * k, x + w, y + h + 2 * mm * k)
+
+    qr_x = x + w - qr_side
+    caption_size = 13 * k
+    caption_w = stringWidth(QR_CAPTION, font, caption_size)
+    canvas.setFillColor(INK)
+    canvas.setStrokeColor(INK)
+    _draw_text(
+        canvas,
+        QR_CAPTION,
+        qr_x + (qr_side - caption_w) / 2,
+        y + h - caption_size,
+        font,
+        caption_size,
+        True,
+    )
+    qr_y = y + h - caption_size * 1.5 - qr_side
+    draw_qr(canvas, content.notice_url, qr_x, qr_y, qr_side)
+    # The URL under the code, for those who type it: one right-aligned line when it
+    # fits at a readable size, else wrapped to the code's width.
+    url_room = qr_side + 45 * mm * k
+    url_size = 9 * k
+    while url_size > 6 * k and stringWidth(content.notice_url, font, url_size) > url_room:
+        url_size -= 0.25 * k
+    canvas.setFillColor(SUBTLE)
+    canvas.setFont(font, url_size)
+    if stringWidth(content.notice_url, font, url_size) <= url_room:
+        canvas.drawRightString(x + w, qr_y - url_size * 1.3, content.notice_url)
+    else:
+        lines = wrap_text(content.notice_url, font, url_size, qr_side)[:3]
+        for index, line in enumerate(lines):
+            canvas.drawString(qr_x, qr_y - (index + 1) * url_size * 1.25, line)
+
+    runs = [_Run("お問い合わせ / Contact", 13, bold=True)]
+    runs.extend(_Run(line, 13) for line in content.contact_lines)
+    text_w = w - qr_side - 8 * mm * k
+    scale = _fit(runs, font, text_w, h, k)
+    _draw_runs(canvas, runs, font, x, y + h, text_w, scale)
+
+
+def draw_qr(canvas: Canvas, data: str, x: float, y: float, side: float) -> None:
+    """A vector QR code of ``data`` filling a ``side`` square, quiet zone included.
+
+    The square is painted white first, so the four-module quiet zone holds even on a
+    coloured background; runs of dark modules are merged into one rectangle each.
+    """
+    qr = segno.make(data, error="m", micro=False)
+    border = 4
+    rows = [list(row) for row in qr.matrix]
+    count = len(rows) + 2 * border
+    module = side / count
+    canvas.setFillColor(white)
+    canvas.rect(x, y, side, side, stroke=0, fill=1)
+    canvas.setFillColor(INK)
+    path = canvas.beginPath()
+    for r, row in enumerate(rows):
+        top = y + side - (border + r) * module
+        c = 0
+        while c < len(row):
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < len(row) and row[c]:
+                c += 1
+            path.rect(x + (border + start) * module, top - module, (c - start) * module, module)
+    canvas.drawPath(path, stroke=0, fill=1)
