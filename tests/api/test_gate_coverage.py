@@ -78,6 +78,10 @@ NOT_CAMERA_DATA = {
         "managers, auditors and admins; compliance facts per camera (names, purposes, "
         "sign dates, review dates), no footage and no sources"
     ),
+    "/api/v1/compliance/dashboard.pdf": "managers, auditors and admins; the dashboard as PDF",
+    "/api/v1/sites/{site_id}/signage.pdf": (
+        "managers, auditors and admins; a site's public sign (purposes, operator, contact)"
+    ),
     "/privacy": "the public notice: public facts only, tested for leaks of private fields",
     "/privacy.json": "the public notice as JSON: public facts only, tested for leaks",
     "/compliance": "page shell without data; the dashboard comes from its API",

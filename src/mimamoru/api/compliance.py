@@ -53,6 +53,31 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+SIGN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}, "image/png": {}}},
+    **ERRORS,
+}
+SIGN_DESCRIPTION = (
+    "Japanese and English: the operator, the purposes, the retention, the contact and a QR "
+    "code of the public notice's address (`compliance.public_base_url` + `/privacy`). "
+    "An unsupported `size` or `format` is 422; no purpose of use is 409."
+)
+SizeQuery = Annotated[str, Query(max_length=8, description="A4 (default) or A3")]
+FormatQuery = Annotated[str, Query(max_length=8, description="pdf (default) or png")]
+
+
+def sign_response(data: bytes, fmt: str, name: str) -> Response:
+    png = fmt.strip().lower() == "png"
+    return Response(
+        data,
+        media_type="image/png" if png else "application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="sign-{name}.{"png" if png else "pdf"}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def profile_out(profile: Profile) -> ProfileOut:
     data = asdict(profile)
     return ProfileOut(
@@ -393,6 +418,70 @@ def build_router(deps: Dependencies) -> APIRouter:
         kind: ReviewKind, body: ReviewIn, admin: Annotated[Principal, Depends(deps.admin)]
     ) -> ReviewOut:
         return review_out(compliance.reviews.done(kind, admin.username, note=body.note))
+
+    @router.get(
+        "/compliance/dashboard.pdf",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}}, **ERRORS},
+        summary="The dashboard as a PDF report for an audit",
+    )
+    async def dashboard_pdf(
+        reader: Annotated[Principal, Depends(deps.oversight)],
+    ) -> Response:
+        pdf = await run_in_threadpool(compliance.dashboard_pdf)
+        await run_in_threadpool(
+            deps.services.audit.append,
+            actor=reader.username,
+            action="compliance.report",
+            detail={"bytes": len(pdf)},
+        )
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": 'attachment; filename="compliance-report.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @router.get(
+        "/cameras/{camera_id}/signage.pdf",
+        response_class=Response,
+        responses=SIGN_RESPONSES,
+        summary="The camera's sign (A4 or A3; PDF, or PNG with ?format=png)",
+        description=SIGN_DESCRIPTION,
+    )
+    async def camera_signage(
+        authorization: Annotated[Authorization, Depends(deps.camera(Operation.VIEW))],
+        size: SizeQuery = "A4",
+        format: FormatQuery = "pdf",
+    ) -> Response:
+        data = await run_in_threadpool(
+            compliance.camera_signage, authorization.camera_id, size, format
+        )
+        return sign_response(data, format, f"camera-{authorization.camera_id}")
+
+    @router.get(
+        "/sites/{site_id}/signage.pdf",
+        response_class=Response,
+        responses=SIGN_RESPONSES,
+        summary="One sign for a site's recording cameras (A4 or A3; PDF or PNG)",
+        description=SIGN_DESCRIPTION,
+    )
+    async def site_signage(
+        site_id: int,
+        reader: Annotated[Principal, Depends(deps.oversight)],
+        size: SizeQuery = "A4",
+        format: FormatQuery = "pdf",
+    ) -> Response:
+        data = await run_in_threadpool(compliance.site_signage, site_id, size, format)
+        await run_in_threadpool(
+            deps.services.audit.append,
+            actor=reader.username,
+            action="compliance.signage",
+            detail={"site_id": site_id, "size": size, "format": format},
+        )
+        return sign_response(data, format, f"site-{site_id}")
 
     @router.get(
         "/compliance/dashboard",

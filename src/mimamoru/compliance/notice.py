@@ -68,6 +68,17 @@ class Notice:
         return data
 
 
+def hours_ja(hours: int) -> str:
+    return f"{hours // 24}日間" if hours % 24 == 0 else f"{hours}時間"
+
+
+def hours_en(hours: int) -> str:
+    if hours % 24 == 0:
+        days = hours // 24
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{hours} hour{'s' if hours != 1 else ''}"
+
+
 def _site_label(row: Site | None, ordinal: int) -> tuple[str, str, str]:
     if row is None:
         return "その他の場所", "Other locations", ""

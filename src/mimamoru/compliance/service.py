@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from mimamoru.audit.log import AuditLog
@@ -11,10 +12,15 @@ from mimamoru.compliance.dashboard import Dashboard, build_dashboard
 from mimamoru.compliance.notice import Notice, build_notice
 from mimamoru.compliance.profile import ProfileService
 from mimamoru.compliance.purposes import PurposeService
+from mimamoru.compliance.report import dashboard_report
+from mimamoru.compliance.report_pdf import render_report_pdf
 from mimamoru.compliance.reviews import ReviewService
+from mimamoru.compliance.signage import FORMATS, PAPER_SIZES, render_signage
+from mimamoru.compliance.signs import camera_sign, site_sign
 from mimamoru.compliance.sites import SiteService
 from mimamoru.crypto.keyring import KeyRing
 from mimamoru.db.engine import Database
+from mimamoru.errors import ValidationFailedError
 from mimamoru.settings import Settings
 
 NOTICE_PATH = "/privacy"
@@ -51,3 +57,30 @@ class Compliance:
         return build_dashboard(
             self._database, self.profile.get(), self._settings.compliance, self._clock.now()
         )
+
+    def camera_signage(self, camera_id: int, size: str, fmt: str) -> bytes:
+        paper, kind = _sign_options(size, fmt)
+        content = camera_sign(self._database, self.profile.get(), self.notice_url, camera_id)
+        return render_signage(content, paper, kind, font_path=self._settings.fonts.font_path)
+
+    def site_signage(self, site_id: int, size: str, fmt: str) -> bytes:
+        paper, kind = _sign_options(size, fmt)
+        content = site_sign(self._database, self.profile.get(), self.notice_url, site_id)
+        return render_signage(content, paper, kind, font_path=self._settings.fonts.font_path)
+
+    def dashboard_pdf(self) -> bytes:
+        document = dashboard_report(self.dashboard(), self.profile.get().business_name)
+        return render_report_pdf(document, font_path=self._settings.fonts.font_path)
+
+
+def _sign_options(size: str, fmt: str) -> tuple[Literal["A4", "A3"], Literal["pdf", "png"]]:
+    """Checked before anything is looked up: a bad option is 422 whatever the camera."""
+    paper = size.strip().upper()
+    kind = fmt.strip().lower()
+    if paper not in PAPER_SIZES:
+        raise ValidationFailedError(
+            f"unsupported paper size {size!r}: use one of {', '.join(PAPER_SIZES)}"
+        )
+    if kind not in FORMATS:
+        raise ValidationFailedError(f"unsupported format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return cast(Literal["A4", "A3"], paper), cast(Literal["pdf", "png"], kind)

@@ -12,17 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from mimamoru.api.deps import Dependencies
-
-
-def hours_ja(hours: int) -> str:
-    return f"{hours // 24}日間" if hours % 24 == 0 else f"{hours}時間"
-
-
-def hours_en(hours: int) -> str:
-    if hours % 24 == 0:
-        days = hours // 24
-        return f"{days} day{'s' if days != 1 else ''}"
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+from mimamoru.compliance.notice import hours_en, hours_ja
 
 
 def mount_notice(app: FastAPI, deps: Dependencies, templates: Jinja2Templates) -> None:
