@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -43,6 +43,8 @@ PNG_DPI = 200
 # few metres away; refuse instead of printing something nobody can read.
 MIN_TEXT_SCALE = 0.45
 MAX_TEXT_SCALE = 1.2
+# Below this, a site sign gives the number of cameras instead of every name.
+CROWDED_SCALE = 0.8
 
 HEADING_JA = "防犯カメラ作動中"
 HEADING_EN = "CCTV in operation"
@@ -131,7 +133,8 @@ class _Run:
 
     ``aside`` is a smaller second text (the English beside the Japanese) that follows on
     the same line when both fit, else on lines of its own below. ``label`` draws the
-    text white on a black tab, as a section heading.
+    text white on a black tab, as a section heading. Two consecutive ``half`` runs share
+    a row, each in half the width.
     """
 
     text: str
@@ -143,6 +146,7 @@ class _Run:
     aside: str = ""
     aside_size: float = 0.0
     label: bool = False
+    half: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,11 +221,34 @@ def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
 LABEL_PAD = 0.45  # label tab padding, in ems
 
 
+COLUMN_GAP = 14  # points on A4 between two half-width runs
+
+
 def _plan(runs: list[_Run], font: str, width: float, scale: float) -> tuple[list[_Placed], float]:
-    """Break ``runs`` into lines at ``scale``; returns the lines and the block's height."""
+    """Break ``runs`` into lines at ``scale``; returns the lines and the block's height.
+
+    Consecutive ``half`` runs are set two to a row, each in half the width.
+    """
     placed: list[_Placed] = []
     y = 0.0
-    for run in runs:
+    index = 0
+    while index < len(runs):
+        run = runs[index]
+        if run.half:
+            pair = [r for r in runs[index : index + 2] if r.half]
+            column_width = (width - COLUMN_GAP * scale) / 2
+            row_height = 0.0
+            for column, half_run in enumerate(pair):
+                cell, height = _plan([replace(half_run, half=False)], font, column_width, scale)
+                offset = column * (column_width + COLUMN_GAP * scale)
+                placed.extend(
+                    replace(item, x=item.x + offset, baseline=item.baseline + y) for item in cell
+                )
+                row_height = max(row_height, height)
+            y += row_height
+            index += len(pair)
+            continue
+        index += 1
         size = run.size * scale
         indent = run.indent * scale
         y += run.space_before * scale
@@ -376,13 +403,22 @@ def _render_pdf(content: SignContent, pagesize: tuple[float, float], font: str) 
     text_w = inner_w - 2 * pad
     body_top = band_top - band_h - 7 * mm * k
     body_bottom = footer_bottom + footer_h + 5 * mm * k
-    runs = _body_runs(content)
-    scale = _fit(runs, font, text_w, body_top - body_bottom, k)
+    runs, scale = _fit_body(content, font, text_w, body_top - body_bottom, k)
     # Drawn in reading order (body, then footer) so extracted text reads top to bottom.
     _draw_runs(canvas, runs, font, text_x, body_top, text_w, scale)
-    # The contact block never outgrows the body, so the sign's type sizes stay in step.
+    # The contact block grows no larger than the body, so type sizes stay in step, but
+    # it does not shrink with a crowded body either: it has its own box.
     _draw_footer(
-        canvas, font, content, text_x, footer_bottom, text_w, footer_h, qr_side, k, scale / k
+        canvas,
+        font,
+        content,
+        text_x,
+        footer_bottom,
+        text_w,
+        footer_h,
+        qr_side,
+        k,
+        max(scale / k, 1.0),
     )
 
     canvas.showPage()
@@ -459,16 +495,42 @@ def _draw_camera_pictogram(canvas: Canvas, x: float, y: float, size: float) -> N
     canvas.restoreState()
 
 
-def _body_runs(content: SignContent) -> list[_Run]:
+def _fit_body(
+    content: SignContent, font: str, width: float, height: float, k: float
+) -> tuple[list[_Run], float]:
+    """The body's paragraphs and type scale.
+
+    A site's sign may name many cameras; when listing them all would shrink the whole
+    body below CROWDED_SCALE, the sign gives their number instead (the notice page,
+    behind the QR code, lists them).
+    """
+    runs = _body_runs(content, list_cameras=True)
+    if len(content.camera_names) > 1:
+        try:
+            scale = _fit(runs, font, width, height, k)
+        except ValidationFailedError:
+            scale = 0.0
+        if scale >= CROWDED_SCALE * k:
+            return runs, scale
+        runs = _body_runs(content, list_cameras=False)
+    return runs, _fit(runs, font, width, height, k)
+
+
+def _body_runs(content: SignContent, *, list_cameras: bool) -> list[_Run]:
     runs = [
         _Run("設置者 / Operator", 11, label=True),
         _Run(content.operator_name, 24, bold=True, space_before=3),
         _Run(f"設置場所 / Site: {content.site_name}", 14, space_before=2),
     ]
-    if content.camera_names:
-        label = "カメラ / Camera" if len(content.camera_names) == 1 else "カメラ / Cameras"
+    count = len(content.camera_names)
+    if count and list_cameras:
+        label = "カメラ / Camera" if count == 1 else "カメラ / Cameras"
         runs.append(_Run(f"{label}: {'、'.join(content.camera_names)}", 13, color=SUBTLE))
+    elif count:
+        runs.append(_Run(f"カメラ / Cameras: {count}台 / {count} cameras", 13, color=SUBTLE))
     runs.append(_Run("利用目的 / Purposes of use", 11, label=True, space_before=11))
+    # More than four purposes go two to a row, or the list would crowd out the rest.
+    two_columns = len(content.purposes) > 4
     for purpose in content.purposes:
         runs.append(
             _Run(
@@ -478,6 +540,7 @@ def _body_runs(content: SignContent) -> list[_Run]:
                 space_before=3,
                 aside=purpose.name_en,
                 aside_size=15,
+                half=two_columns,
             )
         )
     runs.append(_Run("保存期間 / Retention", 11, label=True, space_before=11))
