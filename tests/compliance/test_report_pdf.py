@@ -132,6 +132,22 @@ def test_a_row_longer_than_a_page_continues_on_the_next() -> None:
         assert "未設定 Missing" in text
 
 
+def test_a_section_title_stays_with_its_table() -> None:
+    # Sweep the first section's length so the second title lands at every height,
+    # including the foot of a page.
+    for rows in range(14, 30):
+        document = ReportDocument(
+            "T",
+            "S",
+            GENERATED,
+            (ReportSection("第一節", _rows(rows)), ReportSection("第二節", ())),
+        )
+        for page in reader(render_report_pdf(document)).pages:
+            text = page.extract_text()
+            if "第二節" in text:
+                assert "項目なし / No items" in text, rows
+
+
 def test_markup_in_user_text_prints_as_typed() -> None:
     document = ReportDocument(
         "<b>Title</b> & co",

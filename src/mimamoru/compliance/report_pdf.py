@@ -24,6 +24,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -52,6 +53,7 @@ HEADER_FILL = HexColor("#E8E8E8")
 CELL_PADDING = 6  # reportlab's default left/right cell padding, in points
 # The tallest a row may be: a page's frame less the repeated header row, with room to spare.
 MAX_ROW_HEIGHT = 200 * mm
+SECTION_MIN_ROOM = 35 * mm
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,10 @@ def _story(document: ReportDocument, styles: dict[str, ParagraphStyle]) -> list[
         Spacer(1, 4 * mm),
     ]
     for section in document.sections:
+        # A section's title never sits alone at the foot of a page: with less room left
+        # than a title, the table header and a row or two, the section starts a new page.
+        # (keepWithNext would move a long table's title away from a half-empty page.)
+        story.append(CondPageBreak(SECTION_MIN_ROOM))
         story.append(Paragraph(_text(section.title), styles["section"]))
         story.append(_section_table(section, styles))
         story.append(Spacer(1, 5 * mm))
