@@ -92,6 +92,24 @@ def test_links_are_clickable() -> None:
     assert "https://cams.example.jp/admin/cameras/1" in uris
 
 
+def test_only_web_links_are_clickable() -> None:
+    rows = (
+        ReportRow("a", "ok", "d", "/admin/cameras/3"),
+        ReportRow("b", "ok", "d", "javascript:alert(1)"),
+        ReportRow("c", "ok", "d", "HTTPS://cams.example.jp/x"),
+    )
+    pdf = render_report_pdf(ReportDocument("T", "S", GENERATED, (ReportSection("s", rows),)))
+    uris = [
+        annot.get_object()["/A"]["/URI"]
+        for page in reader(pdf).pages
+        for annot in page.get("/Annots", [])
+    ]
+    assert uris == ["HTTPS://cams.example.jp/x"]
+    text = all_text(pdf)
+    assert "/admin/cameras/3" in text
+    assert "javascript:alert(1)" in text
+
+
 def test_a_long_table_flows_across_numbered_a4_pages() -> None:
     pdf = render_report_pdf(_document(rows=120))
     pages = reader(pdf).pages

@@ -139,6 +139,13 @@ def test_renders_in_parallel_threads_match_serial_ones() -> None:
     assert all(_decode_qr(png) == [NOTICE_URL] for png in pngs)
 
 
+def test_no_contact_lines_means_no_empty_contact_heading() -> None:
+    content = SignContent(**{**CONTENT.__dict__, "contact_lines": ("", "  ")})
+    text = all_text(render_signage(content))
+    assert "Contact" not in text
+    assert CONTENT.operator_name in text
+
+
 def test_a_site_with_many_cameras_gives_their_number() -> None:
     names = tuple(f"カメラ{i} / Camera {i}" for i in range(40))
     text = squashed(

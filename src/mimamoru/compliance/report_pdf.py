@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.lib.colors import Color, HexColor, white
@@ -224,11 +225,7 @@ def _section_table(section: ReportSection, styles: dict[str, ParagraphStyle]) ->
         for part_number, part in enumerate(parts):
             detail: list[Flowable] = [part]
             if row.link and part_number == len(parts) - 1:
-                detail.append(
-                    Paragraph(
-                        f"→ <a href={quoteattr(row.link)}>{_text(row.link)}</a>", styles["link"]
-                    )
-                )
+                detail.append(Paragraph(_link(row.link), styles["link"]))
             row_label = _text(row.label)
             if part_number:
                 row_label += " (続き / continued)"
@@ -238,6 +235,19 @@ def _section_table(section: ReportSection, styles: dict[str, ParagraphStyle]) ->
             commands.append(("BACKGROUND", (1, len(data) - 1), (1, len(data) - 1), fill))
     # repeatRows keeps the header on every page the table reaches.
     return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(commands))
+
+
+def _link(target: str) -> str:
+    """Markup for a row's link: clickable only for http(s) URLs.
+
+    Anything else (a relative path, another scheme) is printed but not made a link:
+    a PDF has no base URL to resolve a path against, and a ``javascript:`` or ``file:``
+    target must not become an action a reader can click.
+    """
+    shown = f"→ {_text(target)}"
+    if urlsplit(target).scheme.lower() in {"http", "https"}:
+        return f"<a href={quoteattr(target)}>{shown}</a>"
+    return shown
 
 
 def _split(paragraph: Paragraph, width: float) -> list[Flowable]:

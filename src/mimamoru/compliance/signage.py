@@ -605,11 +605,12 @@ def _draw_footer(
         for index, line in enumerate(lines):
             canvas.drawString(qr_x, qr_y - (index + 1) * url_size * 1.25, line)
 
+    lines = [line for line in content.contact_lines if line.strip()]
+    if not lines:
+        # No contact yet (the dashboard lists it as missing): no empty heading either.
+        return
     runs = [_Run("お問い合わせ / Contact", 11, label=True)]
-    runs.extend(
-        _Run(line, 13, space_before=2 if i == 0 else 0)
-        for i, line in enumerate(content.contact_lines)
-    )
+    runs.extend(_Run(line, 13, space_before=2 if i == 0 else 0) for i, line in enumerate(lines))
     text_w = w - qr_side - 8 * mm * k
     scale = _fit(runs, font, text_w, h, k, largest)
     _draw_runs(canvas, runs, font, x, y + h, text_w, scale)
