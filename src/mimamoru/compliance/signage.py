@@ -119,8 +119,9 @@ def pdf_page_to_png(pdf: bytes, *, dpi: int = PNG_DPI, page_index: int = 0) -> b
         finally:
             document.close()
     out = io.BytesIO()
-    # The dpi tag makes image viewers and printers print it at its true size.
-    image.convert("RGB").save(out, format="PNG", optimize=True, dpi=(dpi, dpi))
+    # The dpi tag makes image viewers and printers print it at its true size. No
+    # optimize=True: it takes about four times as long for 1-2 % fewer bytes.
+    image.convert("RGB").save(out, format="PNG", dpi=(dpi, dpi))
     return out.getvalue()
 
 
