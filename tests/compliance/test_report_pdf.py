@@ -92,6 +92,24 @@ def test_links_are_clickable() -> None:
     assert "https://cams.example.jp/admin/cameras/1" in uris
 
 
+def test_only_web_links_are_clickable() -> None:
+    rows = (
+        ReportRow("a", "ok", "d", "/admin/cameras/3"),
+        ReportRow("b", "ok", "d", "javascript:alert(1)"),
+        ReportRow("c", "ok", "d", "HTTPS://cams.example.jp/x"),
+    )
+    pdf = render_report_pdf(ReportDocument("T", "S", GENERATED, (ReportSection("s", rows),)))
+    uris = [
+        annot.get_object()["/A"]["/URI"]
+        for page in reader(pdf).pages
+        for annot in page.get("/Annots", [])
+    ]
+    assert uris == ["HTTPS://cams.example.jp/x"]
+    text = all_text(pdf)
+    assert "/admin/cameras/3" in text
+    assert "javascript:alert(1)" in text
+
+
 def test_a_long_table_flows_across_numbered_a4_pages() -> None:
     pdf = render_report_pdf(_document(rows=120))
     pages = reader(pdf).pages
@@ -130,6 +148,22 @@ def test_a_row_longer_than_a_page_continues_on_the_next() -> None:
         text = page.extract_text()
         assert "x (続き / continued)" in text
         assert "未設定 Missing" in text
+
+
+def test_a_section_title_stays_with_its_table() -> None:
+    # Sweep the first section's length so the second title lands at every height,
+    # including the foot of a page.
+    for rows in range(14, 30):
+        document = ReportDocument(
+            "T",
+            "S",
+            GENERATED,
+            (ReportSection("第一節", _rows(rows)), ReportSection("第二節", ())),
+        )
+        for page in reader(render_report_pdf(document)).pages:
+            text = page.extract_text()
+            if "第二節" in text:
+                assert "項目なし / No items" in text, rows
 
 
 def test_markup_in_user_text_prints_as_typed() -> None:

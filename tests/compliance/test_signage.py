@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from itertools import combinations
 from pathlib import Path
 
@@ -67,7 +68,8 @@ def test_sign_says_everything_in_both_languages(paper: str) -> None:
         *(p.name_en for p in CONTENT.purposes),
         "利用目的",
         "保存期間",
-        "30日間/30days",
+        "30日間",
+        "30days",
         *CONTENT.contact_lines,
         "詳しくは/Details",
         NOTICE_URL,
@@ -121,6 +123,47 @@ def test_a_long_notice_url_still_decodes() -> None:
 
 def test_identical_content_gives_identical_bytes() -> None:
     assert render_signage(CONTENT) == render_signage(CONTENT)
+
+
+def test_renders_in_parallel_threads_match_serial_ones() -> None:
+    # The API renders from a thread pool; reportlab's font state and pdfium are shared.
+    contents = [
+        SignContent(**{**CONTENT.__dict__, "operator_name": f"株式会社{chr(0x4E00 + 97 * i)}"})
+        for i in range(8)
+    ]
+    serial = [render_signage(c) for c in contents]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(render_signage, contents))
+        pngs = list(pool.map(lambda c: render_signage(c, "A4", "png"), contents[:4]))
+    assert parallel == serial
+    assert all(_decode_qr(png) == [NOTICE_URL] for png in pngs)
+
+
+def test_no_contact_lines_means_no_empty_contact_heading() -> None:
+    content = SignContent(**{**CONTENT.__dict__, "contact_lines": ("", "  ")})
+    text = all_text(render_signage(content))
+    assert "Contact" not in text
+    assert CONTENT.operator_name in text
+
+
+def test_a_site_with_many_cameras_gives_their_number() -> None:
+    names = tuple(f"カメラ{i} / Camera {i}" for i in range(40))
+    text = squashed(
+        all_text(render_signage(SignContent(**{**CONTENT.__dict__, "camera_names": names})))
+    )
+    assert "カメラ/Cameras:40台/40cameras" in text
+    assert "Camera17" not in text
+
+
+def test_five_or_more_purposes_are_set_in_two_columns() -> None:
+    purposes = tuple(Purpose(f"目的{i}", f"Purpose {i}") for i in range(6))
+    pdf = render_signage(SignContent(**{**CONTENT.__dict__, "purposes": purposes}))
+    boxes = {box.text: box for box in text_boxes(pdf)}
+    first, second, third = (boxes[f"■ 目的{i}"] for i in range(3))
+    assert second.bottom == pytest.approx(first.bottom)  # same row
+    assert second.left > first.right
+    assert third.top < first.bottom  # next row
+    assert third.left == pytest.approx(first.left)
 
 
 @pytest.mark.parametrize(
@@ -195,7 +238,7 @@ def _text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
     operator=_text(1, 60),
     site=_text(1, 50),
     cameras=st.lists(_text(1, 20), min_size=1, max_size=4),
-    purposes=st.lists(st.tuples(_text(1, 24), _text(1, 40)), min_size=1, max_size=4),
+    purposes=st.lists(st.tuples(_text(1, 24), _text(1, 40)), min_size=1, max_size=8),
     contact=st.lists(_text(1, 45), min_size=0, max_size=4),
     paper=st.sampled_from(["A4", "A3"]),
 )

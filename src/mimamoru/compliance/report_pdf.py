@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from reportlab.lib.colors import Color, HexColor, white
@@ -24,6 +25,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Paragraph,
     SimpleDocTemplate,
     Spacer,
@@ -52,6 +54,7 @@ HEADER_FILL = HexColor("#E8E8E8")
 CELL_PADDING = 6  # reportlab's default left/right cell padding, in points
 # The tallest a row may be: a page's frame less the repeated header row, with room to spare.
 MAX_ROW_HEIGHT = 200 * mm
+SECTION_MIN_ROOM = 35 * mm
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,10 @@ def _story(document: ReportDocument, styles: dict[str, ParagraphStyle]) -> list[
         Spacer(1, 4 * mm),
     ]
     for section in document.sections:
+        # A section's title never sits alone at the foot of a page: with less room left
+        # than a title, the table header and a row or two, the section starts a new page.
+        # (keepWithNext would move a long table's title away from a half-empty page.)
+        story.append(CondPageBreak(SECTION_MIN_ROOM))
         story.append(Paragraph(_text(section.title), styles["section"]))
         story.append(_section_table(section, styles))
         story.append(Spacer(1, 5 * mm))
@@ -218,11 +225,7 @@ def _section_table(section: ReportSection, styles: dict[str, ParagraphStyle]) ->
         for part_number, part in enumerate(parts):
             detail: list[Flowable] = [part]
             if row.link and part_number == len(parts) - 1:
-                detail.append(
-                    Paragraph(
-                        f"→ <a href={quoteattr(row.link)}>{_text(row.link)}</a>", styles["link"]
-                    )
-                )
+                detail.append(Paragraph(_link(row.link), styles["link"]))
             row_label = _text(row.label)
             if part_number:
                 row_label += " (続き / continued)"
@@ -232,6 +235,19 @@ def _section_table(section: ReportSection, styles: dict[str, ParagraphStyle]) ->
             commands.append(("BACKGROUND", (1, len(data) - 1), (1, len(data) - 1), fill))
     # repeatRows keeps the header on every page the table reaches.
     return Table(data, colWidths=widths, repeatRows=1, style=TableStyle(commands))
+
+
+def _link(target: str) -> str:
+    """Markup for a row's link: clickable only for http(s) URLs.
+
+    Anything else (a relative path, another scheme) is printed but not made a link:
+    a PDF has no base URL to resolve a path against, and a ``javascript:`` or ``file:``
+    target must not become an action a reader can click.
+    """
+    shown = f"→ {_text(target)}"
+    if urlsplit(target).scheme.lower() in {"http", "https"}:
+        return f"<a href={quoteattr(target)}>{shown}</a>"
+    return shown
 
 
 def _split(paragraph: Paragraph, width: float) -> list[Flowable]:
