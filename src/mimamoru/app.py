@@ -21,6 +21,7 @@ from mimamoru.api import (
     groups,
     live,
     recordings,
+    signs,
     storage,
     system,
     user_security,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(camera_groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
     app.include_router(compliance.build_router(deps), prefix=API_PREFIX)
+    app.include_router(signs.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)

@@ -175,3 +175,16 @@ def test_months_before_clamps_to_the_end_of_the_month() -> None:
     assert months_before(datetime(2026, 8, 31, tzinfo=UTC), 6) == datetime(2026, 2, 28, tzinfo=UTC)
     assert months_before(datetime(2026, 1, 15, tzinfo=UTC), 1) == datetime(2025, 12, 15, tzinfo=UTC)
     assert months_before(datetime(2026, 11, 30, tzinfo=UTC), 6).date() == date(2026, 5, 30)
+
+
+def test_a_disabled_camera_is_listed_but_not_counted(world: tuple[Services, ManualClock]) -> None:
+    services, _clock = world
+    camera = services.cameras.add(name="Spare", source="test://pattern", actor="admin")
+    before = services.compliance.dashboard().problems
+    with services.database.session() as session:
+        row = session.get(Camera, camera.id)
+        assert row is not None
+        row.enabled = False
+    board = services.compliance.dashboard()
+    assert camera_item(board, camera.id, "purpose")[0] is False, "still shown as it is"
+    assert board.problems == before - 3, "purpose, sign and masks review no longer counted"

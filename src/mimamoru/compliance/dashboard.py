@@ -261,7 +261,12 @@ def build_dashboard(
                 "/compliance",
             ),
         )
+    # A disabled camera records nothing: it is listed, but its items are not counted.
     problems = sum(not item.ok for item in installation) + sum(
-        not item.ok for site in site_entries for camera in site.cameras for item in camera.items
+        not item.ok
+        for site in site_entries
+        for camera in site.cameras
+        if camera.enabled
+        for item in camera.items
     )
     return Dashboard(now, installation, tuple(site_entries), problems)

@@ -8,20 +8,25 @@ from mimamoru.compliance.report_pdf import ReportDocument, ReportRow, ReportSect
 TITLE = "個人情報保護 点検報告 / Privacy compliance report"
 
 
-def _row(item: Item, prefix: str = "") -> ReportRow:
+def _row(item: Item, base_url: str, prefix: str = "") -> ReportRow:
     return ReportRow(
         label=f"{prefix}{item.label}",
         status="ok" if item.ok else "attention",
         detail=item.detail,
-        link=item.fix,
+        link=base_url + item.fix,
     )
 
 
-def dashboard_report(board: Dashboard, operator_name: str) -> ReportDocument:
-    sections = [ReportSection("Installation", tuple(_row(item) for item in board.installation))]
+def dashboard_report(board: Dashboard, operator_name: str, base_url: str) -> ReportDocument:
+    """The report; each item links to where it is fixed on this server (``base_url``)."""
+    sections = [
+        ReportSection("Installation", tuple(_row(item, base_url) for item in board.installation))
+    ]
     for site in board.sites:
         rows = tuple(
-            _row(item, f"{camera.name}: ") for camera in site.cameras for item in camera.items
+            _row(item, base_url, f"{camera.name}: ")
+            for camera in site.cameras
+            for item in camera.items
         )
         if rows:
             sections.append(ReportSection(f"Site: {site.name}", rows))

@@ -69,7 +69,9 @@ class Compliance:
         return render_signage(content, paper, kind, font_path=self._settings.fonts.font_path)
 
     def dashboard_pdf(self) -> bytes:
-        document = dashboard_report(self.dashboard(), self.profile.get().business_name)
+        document = dashboard_report(
+            self.dashboard(), self.profile.get().business_name, self._settings.public_base_url
+        )
         return render_report_pdf(document, font_path=self._settings.fonts.font_path)
 
 

@@ -172,11 +172,19 @@ async function cameraSection(camera, sites, purposes, siteOf) {
   const report = (message, isError = false) => { text(status, message); status.className = isError ? "small error" : "small"; };
   savePurposes.onclick = async () => {
     const codes = boxes.map((box) => box.querySelector("input")).filter((box) => box.checked).map((box) => box.value);
-    try { await send(`/api/v1/cameras/${camera.id}/purposes`, "PUT", { purposes: codes }); await window.reloadRecords(); }
+    try {
+      await send(`/api/v1/cameras/${camera.id}/purposes`, "PUT", { purposes: codes });
+      await window.reloadRecords();
+      say(`Purposes of ${camera.name} saved.`);
+    }
     catch (error) { report(`Not saved: ${error.message}`, true); }
   };
   saveSite.onclick = async () => {
-    try { await send(`/api/v1/cameras/${camera.id}/site`, "PUT", { site_id: siteSelect.value ? Number(siteSelect.value) : null }); await window.reloadRecords(); }
+    try {
+      await send(`/api/v1/cameras/${camera.id}/site`, "PUT", { site_id: siteSelect.value ? Number(siteSelect.value) : null });
+      await window.reloadRecords();
+      say(`Site of ${camera.name} saved.`);
+    }
     catch (error) { report(`Not saved: ${error.message}`, true); }
   };
   attest.onclick = async () => {
@@ -187,6 +195,7 @@ async function cameraSection(camera, sites, purposes, siteOf) {
         method: "POST", headers: file ? { "Content-Type": file.type } : {}, body: file || null,
       });
       await window.reloadRecords();
+      say(`Sign of ${camera.name} attested.`);
     } catch (error) { report(`Not recorded: ${error.message}`, true); }
   };
   return el("div", { class: "camera-record", id: `camera-${camera.id}` },
