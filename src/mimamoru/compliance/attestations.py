@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
@@ -73,12 +73,19 @@ def attestation(row: SignAttestation, current_version: int) -> Attestation:
 
 class AttestationService:
     def __init__(
-        self, database: Database, clock: Clock, audit: AuditLog, photo_secret: bytes
+        self,
+        database: Database,
+        clock: Clock,
+        audit: AuditLog,
+        photo_secret: bytes,
+        zone: tzinfo = UTC,
     ) -> None:
         self._database = database
         self._clock = clock
         self._audit = audit
         self._key = DataKey(PHOTO_KEY_ID, photo_secret)
+        # "Today" where the sign hangs: in Tokyo a sign put up at 8:00 is not in the future.
+        self._zone = zone
 
     def record(
         self,
@@ -91,7 +98,7 @@ class AttestationService:
         """Attest the sign for the camera's current purposes; it must have some."""
         installed_by = required(installed_by, "installed_by", limit=100)
         now = self._clock.now()
-        if installed_on > now.date():
+        if installed_on > now.astimezone(self._zone).date():
             raise ValidationFailedError("installed_on is in the future")
         sealed = media_type = context = None
         if photo:

@@ -7,7 +7,7 @@ item changes state as soon as the underlying fact does.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from mimamoru.compliance.profile import Profile, is_japan, missing_fields
@@ -85,13 +85,18 @@ def pending_access_requests(database: Database) -> list[str]:
     return []
 
 
-def _date(moment: datetime) -> str:
-    return moment.date().isoformat()
-
-
 def build_dashboard(
-    database: Database, profile: Profile, settings: ComplianceSettings, now: datetime
+    database: Database,
+    profile: Profile,
+    settings: ComplianceSettings,
+    now: datetime,
+    zone: tzinfo = UTC,
 ) -> Dashboard:
+    """The dashboard as of ``now``; dates in its details are calendar dates in ``zone``."""
+
+    def _date(moment: datetime) -> str:
+        return moment.astimezone(zone).date().isoformat()
+
     mask_cutoff = months_before(now, settings.mask_review_months)
     permission_cutoff = months_before(now, settings.permission_review_months)
     inactive_cutoff = now - timedelta(days=settings.inactive_account_days)

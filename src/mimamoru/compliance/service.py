@@ -36,8 +36,9 @@ class Compliance:
         self.profile = ProfileService(database, clock, audit)
         self.purposes = PurposeService(database, clock, audit)
         self.sites = SiteService(database, clock, audit)
+        self._zone = ZoneInfo(settings.site.timezone)
         self.attestations = AttestationService(
-            database, clock, audit, keys.secret(PHOTO_SECRET_NAME)[0]
+            database, clock, audit, keys.secret(PHOTO_SECRET_NAME)[0], self._zone
         )
         self.reviews = ReviewService(database, clock, audit)
 
@@ -50,12 +51,16 @@ class Compliance:
             self._database,
             self.profile.get(),
             self.notice_url,
-            ZoneInfo(self._settings.site.timezone),
+            self._zone,
         )
 
     def dashboard(self) -> Dashboard:
         return build_dashboard(
-            self._database, self.profile.get(), self._settings.compliance, self._clock.now()
+            self._database,
+            self.profile.get(),
+            self._settings.compliance,
+            self._clock.now(),
+            self._zone,
         )
 
     def camera_signage(self, camera_id: int, size: str, fmt: str) -> bytes:
