@@ -281,7 +281,12 @@ def test_status_reason_does_not_quote_the_source_to_viewers(
 ) -> None:
     secret_path = "/srv/hidden/backroom-camera.mp4"
     camera = admin_client.post(
-        "/api/v1/cameras", json={"name": "backroom", "source": f"file://{secret_path}"}
+        "/api/v1/cameras",
+        json={
+            "name": "backroom",
+            "source": f"file://{secret_path}",
+            "purposes": ["crime_prevention"],
+        },
     ).json()
     user_id = add_user(admin_client, "valerie")
     admin_client.put(

@@ -80,6 +80,15 @@ def test_records_dashboard_sign_and_notice(server: RunningServer, browser: Brows
     front_record.get_by_role("button", name="Sign is up").click()
     expect(status).to_have_text("Sign of Front door attested.", timeout=SLOW)
     expect(page.locator(f"#camera-{front.id}")).to_contain_text("by Sato (current).")
+    yard_record = page.locator(f"#camera-{yard.id}")
+    yard_record.get_by_label("Retention in hours (Back yard)").fill("96")
+    yard_record.get_by_role("button", name="Save retention").click()
+    expect(page.locator(f"#camera-{yard.id}")).to_contain_text("give a written", timeout=SLOW)
+    yard_record.get_by_label("Retention justification (Back yard)").fill("Closed on weekends")
+    yard_record.get_by_role("button", name="Save retention").click()
+    expect(status).to_have_text("Retention of Back yard saved.", timeout=SLOW)
+    assert server.services.cameras.get(yard.id).retention_hours == 96
+    page.screenshot(path=str(SCREENSHOTS / "privacy-records.png"), full_page=True)
     yard_purposes = server.services.compliance.purposes.of_camera(yard.id)[0]
     assert [purpose.code for purpose in yard_purposes] == ["safety"]
 

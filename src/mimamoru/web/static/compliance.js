@@ -161,6 +161,19 @@ async function cameraSection(camera, sites, purposes, siteOf) {
     ...sites.map((site) => Object.assign(el("option", { value: String(site.id), text: site.name }),
       { selected: siteOf.get(camera.id) === site.id })));
   const saveSite = el("button", { type: "button", class: "secondary", text: "Save site" });
+  const hours = el("input", { type: "number", min: "1", max: "87600", value: String(camera.retention_hours),
+    "aria-label": `Retention in hours (${camera.name})` });
+  const reason = el("input", { maxlength: "2000", value: camera.retention_justification || "",
+    placeholder: "Why longer than 72 h", "aria-label": `Retention justification (${camera.name})` });
+  const saveRetention = el("button", { type: "button", class: "secondary", text: "Save retention" });
+  saveRetention.onclick = async () => {
+    try {
+      await send(`/api/v1/cameras/${camera.id}`, "PATCH",
+        { retention_hours: Number(hours.value), retention_justification: reason.value || null });
+      await window.reloadRecords();
+      say(`Retention of ${camera.name} saved.`);
+    } catch (error) { report(`Not saved: ${error.message}`, true); }
+  };
   const signText = sign ? `Sign put up ${sign.installed_on} by ${sign.installed_by}` +
     (sign.needs_reprint ? " — purposes changed since: reprint and attest again." : " (current).") : "No sign attested.";
   const date = el("input", { type: "date", "aria-label": `Sign put up on (${camera.name})` });
@@ -203,6 +216,7 @@ async function cameraSection(camera, sites, purposes, siteOf) {
     el("p", { class: "muted small", text: camera.status_reason || "" }),
     el("div", { class: "checks" }, ...boxes), el("div", { class: "toolbar" }, savePurposes, siteSelect, saveSite,
       el("a", { href: `/signage?camera=${camera.id}`, text: "Sign preview" })),
+    el("div", { class: "toolbar" }, hours, reason, saveRetention),
     el("p", { class: sign && !sign.needs_reprint ? "item-ok" : "item-problem", text: signText }),
     el("div", { class: "toolbar" }, date, who, photo, attest), status);
 }
