@@ -155,6 +155,20 @@ def test_a_site_with_many_cameras_gives_their_number() -> None:
     assert "Camera17" not in text
 
 
+def test_camera_names_stay_when_something_else_crowds_the_sign() -> None:
+    content = SignContent(
+        **{
+            **CONTENT.__dict__,
+            "operator_name": "Mimamoru International Retail Holdings Japan 株式会社"
+            "みまもりインターナショナル・リテール・ホールディングス",
+            "purposes": tuple(Purpose(f"目的{i}", f"Purpose number {i}") for i in range(4)),
+        }
+    )
+    text = squashed(all_text(render_signage(content)))
+    for name in CONTENT.camera_names:
+        assert squashed(name) in text
+
+
 def test_five_or_more_purposes_are_set_in_two_columns() -> None:
     purposes = tuple(Purpose(f"目的{i}", f"Purpose {i}") for i in range(6))
     pdf = render_signage(SignContent(**{**CONTENT.__dict__, "purposes": purposes}))

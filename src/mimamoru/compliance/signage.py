@@ -45,6 +45,8 @@ MIN_TEXT_SCALE = 0.45
 MAX_TEXT_SCALE = 1.2
 # Below this, a site sign gives the number of cameras instead of every name.
 CROWDED_SCALE = 0.8
+# ... and only if listing them costs more than this much of the designed type size.
+NAMES_COST = 0.1
 
 HEADING_JA = "防犯カメラ作動中"
 HEADING_EN = "CCTV in operation"
@@ -502,19 +504,26 @@ def _fit_body(
     """The body's paragraphs and type scale.
 
     A site's sign may name many cameras; when listing them all would shrink the whole
-    body below CROWDED_SCALE, the sign gives their number instead (the notice page,
-    behind the QR code, lists them).
+    body below CROWDED_SCALE, and giving their number instead would make the type
+    noticeably larger, the sign gives the number (the notice page, behind the QR code,
+    lists them).
     """
     runs = _body_runs(content, list_cameras=True)
-    if len(content.camera_names) > 1:
-        try:
-            scale = _fit(runs, font, width, height, k)
-        except ValidationFailedError:
-            scale = 0.0
-        if scale >= CROWDED_SCALE * k:
-            return runs, scale
-        runs = _body_runs(content, list_cameras=False)
-    return runs, _fit(runs, font, width, height, k)
+    if len(content.camera_names) < 2:
+        return runs, _fit(runs, font, width, height, k)
+    try:
+        listed = _fit(runs, font, width, height, k)
+    except ValidationFailedError:
+        listed = 0.0
+    if listed >= CROWDED_SCALE * k:
+        return runs, listed
+    counted_runs = _body_runs(content, list_cameras=False)
+    counted = _fit(counted_runs, font, width, height, k)
+    # Only when the names are what crowds the sign: a long operator name or many
+    # purposes shrink it just as much either way, and then the names stay.
+    if counted - listed > NAMES_COST * k:
+        return counted_runs, counted
+    return runs, listed
 
 
 def _body_runs(content: SignContent, *, list_cameras: bool) -> list[_Run]:
