@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.units import mm
 
 from mimamoru.compliance.fonts import FONT_PACKAGE, FontError, find_font, japanese_font
+from mimamoru.compliance.sign_text import wrap_text
 from mimamoru.compliance.signage import (
     HEADING_EN,
     HEADING_JA,
@@ -23,7 +24,6 @@ from mimamoru.compliance.signage import (
     Purpose,
     SignContent,
     render_signage,
-    wrap_text,
 )
 from mimamoru.errors import ValidationFailedError
 from tests.compliance.pdfcheck import all_text, fonts, reader, squashed, text_boxes
