@@ -16,6 +16,7 @@ from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.units import mm
 
 from mimamoru.compliance.fonts import FONT_PACKAGE, FontError, find_font, japanese_font
+from mimamoru.compliance.sign_text import wrap_text
 from mimamoru.compliance.signage import (
     HEADING_EN,
     HEADING_JA,
@@ -23,7 +24,6 @@ from mimamoru.compliance.signage import (
     Purpose,
     SignContent,
     render_signage,
-    wrap_text,
 )
 from mimamoru.errors import ValidationFailedError
 from tests.compliance.pdfcheck import all_text, fonts, reader, squashed, text_boxes
@@ -153,6 +153,20 @@ def test_a_site_with_many_cameras_gives_their_number() -> None:
     )
     assert "カメラ/Cameras:40台/40cameras" in text
     assert "Camera17" not in text
+
+
+def test_camera_names_stay_when_something_else_crowds_the_sign() -> None:
+    content = SignContent(
+        **{
+            **CONTENT.__dict__,
+            "operator_name": "Mimamoru International Retail Holdings Japan 株式会社"
+            "みまもりインターナショナル・リテール・ホールディングス",
+            "purposes": tuple(Purpose(f"目的{i}", f"Purpose number {i}") for i in range(4)),
+        }
+    )
+    text = squashed(all_text(render_signage(content)))
+    for name in CONTENT.camera_names:
+        assert squashed(name) in text
 
 
 def test_five_or_more_purposes_are_set_in_two_columns() -> None:

@@ -15,18 +15,27 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import segno
-from reportlab.lib.colors import Color, HexColor, white
+from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A3, A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from mimamoru.compliance.fonts import japanese_font
+from mimamoru.compliance.sign_text import (
+    INK,
+    SUBTLE,
+    Run,
+    draw_runs,
+    draw_text,
+    fit,
+    wrap_text,
+)
 from mimamoru.errors import ValidationFailedError
 
 logger = logging.getLogger(__name__)
@@ -39,19 +48,15 @@ FORMATS: tuple[str, ...] = ("pdf", "png")
 # 200 dpi keeps 0.5 pt strokes and the QR modules sharp when the PNG is printed,
 # and an A4 page stays a few hundred kilobytes.
 PNG_DPI = 200
-# Below this fraction of the designed type sizes the sign no longer reads from a
-# few metres away; refuse instead of printing something nobody can read.
-MIN_TEXT_SCALE = 0.45
-MAX_TEXT_SCALE = 1.2
 # Below this, a site sign gives the number of cameras instead of every name.
 CROWDED_SCALE = 0.8
+# ... and only if listing them costs more than this much of the designed type size.
+NAMES_COST = 0.1
 
 HEADING_JA = "防犯カメラ作動中"
 HEADING_EN = "CCTV in operation"
 QR_CAPTION = "詳しくは / Details"
 
-INK = HexColor("#111111")
-SUBTLE = HexColor("#3a3a3a")
 SIGN_YELLOW = HexColor("#FFD400")
 
 # pdfium is not thread-safe and the API renders from a thread pool.
@@ -125,243 +130,6 @@ def pdf_page_to_png(pdf: bytes, *, dpi: int = PNG_DPI, page_index: int = 0) -> b
     return out.getvalue()
 
 
-# --- text layout -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Run:
-    """A paragraph of the sign: sizes and gaps are points on A4, before fitting.
-
-    ``aside`` is a smaller second text (the English beside the Japanese) that follows on
-    the same line when both fit, else on lines of its own below. ``label`` draws the
-    text white on a black tab, as a section heading. Two consecutive ``half`` runs share
-    a row, each in half the width.
-    """
-
-    text: str
-    size: float
-    bold: bool = False
-    color: Color = INK
-    indent: float = 0.0
-    space_before: float = 0.0
-    aside: str = ""
-    aside_size: float = 0.0
-    label: bool = False
-    half: bool = False
-
-
-@dataclass(frozen=True)
-class _Placed:
-    """One line of text ready to draw: offsets in points from the block's top left."""
-
-    text: str
-    x: float
-    baseline: float
-    size: float
-    bold: bool
-    color: Color
-    label: bool
-
-
-LEADING = 1.22
-# Punctuation that must not begin a line (kinsoku): it stays with the character before.
-_NO_LINE_START = set("、。，．・：；？！ー）」』】〕〉》〟’”%)]},.:;!?")  # noqa: RUF001
-
-
-def _is_cjk(char: str) -> bool:
-    return ord(char) >= 0x2E80
-
-
-def _tokens(text: str) -> list[str]:
-    """Split where a line may break: after spaces, and between CJK characters."""
-    tokens: list[str] = []
-    current = ""
-    for char in text:
-        if current and char in _NO_LINE_START:
-            current += char
-        elif _is_cjk(char) or char.isspace():
-            if current:
-                tokens.append(current)
-            current = char
-            if char.isspace():
-                tokens.append(current)
-                current = ""
-        else:
-            if current and _is_cjk(current[-1]):
-                tokens.append(current)
-                current = ""
-            current += char
-    if current:
-        tokens.append(current)
-    return tokens
-
-
-def wrap_text(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy line breaking that fits ``width`` points; a word too long is cut anywhere."""
-    lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
-        line = ""
-        for token in _tokens(paragraph):
-            candidate = line + token
-            if stringWidth(candidate.rstrip(), font, size) <= width:
-                line = candidate
-                continue
-            if line.strip():
-                lines.append(line.rstrip())
-            line = token.lstrip()
-            while stringWidth(line, font, size) > width and len(line) > 1:
-                cut = len(line) - 1
-                while cut > 1 and stringWidth(line[:cut], font, size) > width:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
-        lines.append(line.rstrip())
-    return lines
-
-
-LABEL_PAD = 0.45  # label tab padding, in ems
-
-
-COLUMN_GAP = 14  # points on A4 between two half-width runs
-
-
-def _plan(runs: list[_Run], font: str, width: float, scale: float) -> tuple[list[_Placed], float]:
-    """Break ``runs`` into lines at ``scale``; returns the lines and the block's height.
-
-    Consecutive ``half`` runs are set two to a row, each in half the width.
-    """
-    placed: list[_Placed] = []
-    y = 0.0
-    index = 0
-    while index < len(runs):
-        run = runs[index]
-        if run.half:
-            pair = [r for r in runs[index : index + 2] if r.half]
-            column_width = (width - COLUMN_GAP * scale) / 2
-            row_height = 0.0
-            for column, half_run in enumerate(pair):
-                cell, height = _plan([replace(half_run, half=False)], font, column_width, scale)
-                offset = column * (column_width + COLUMN_GAP * scale)
-                placed.extend(
-                    replace(item, x=item.x + offset, baseline=item.baseline + y) for item in cell
-                )
-                row_height = max(row_height, height)
-            y += row_height
-            index += len(pair)
-            continue
-        index += 1
-        size = run.size * scale
-        indent = run.indent * scale
-        y += run.space_before * scale
-        if run.label:
-            # A tab: one line, its height padded so the black box clears its neighbours.
-            y += size * (LEADING + 2 * LABEL_PAD * 0.6)
-            text = wrap_text(run.text, font, size, width - 2 * LABEL_PAD * size)[0]
-            # White on black needs no faux bold: stroking would fill the small counters.
-            placed.append(
-                _Placed(text, LABEL_PAD * size, y - size * 0.55, size, False, white, True)
-            )
-            continue
-        lines = wrap_text(run.text, font, size, width - indent)
-        aside_size = run.aside_size * scale
-        gap = size * 0.7
-        inline = (
-            run.aside
-            and len(lines) == 1
-            and indent
-            + stringWidth(lines[0], font, size)
-            + gap
-            + stringWidth(run.aside, font, aside_size)
-            <= width
-        )
-        for line in lines:
-            y += size * LEADING
-            placed.append(_Placed(line, indent, y - size * 0.24, size, run.bold, run.color, False))
-        if inline:
-            x = indent + stringWidth(lines[0], font, size) + gap
-            placed.append(_Placed(run.aside, x, y - size * 0.24, aside_size, False, SUBTLE, False))
-        elif run.aside:
-            aside_indent = indent + stringWidth("■ ", font, size)
-            for line in wrap_text(run.aside, font, aside_size, width - aside_indent):
-                y += aside_size * LEADING
-                placed.append(
-                    _Placed(
-                        line, aside_indent, y - aside_size * 0.24, aside_size, False, SUBTLE, False
-                    )
-                )
-    return placed, y
-
-
-def _fit(
-    runs: list[_Run],
-    font: str,
-    width: float,
-    height: float,
-    page_scale: float,
-    largest: float = MAX_TEXT_SCALE,
-) -> float:
-    """The largest type scale (page scale x at most MAX_TEXT_SCALE) at which ``runs`` fit.
-
-    A short sign grows its type to fill the space, for reading from further away.
-    """
-    factor = largest
-    while factor >= MIN_TEXT_SCALE:
-        if _plan(runs, font, width, page_scale * factor)[1] <= height:
-            return page_scale * factor
-        factor -= 0.025
-    raise ValidationFailedError(
-        "the sign's text is too long to print legibly: shorten the operator, site, camera "
-        "names, purposes or contact lines, or print on A3"
-    )
-
-
-def _draw_text(
-    canvas: Canvas,
-    text: str,
-    x: float,
-    y: float,
-    font: str,
-    size: float,
-    bold: bool,
-    weight: float = 0.03,
-) -> None:
-    # IPAex Gothic has no bold face; filling and stroking the outline is the usual
-    # substitute and keeps the text extractable. The render mode is graphics state that
-    # outlives the text object, so bold text is drawn inside its own save/restore.
-    canvas.saveState()
-    canvas.setLineWidth(size * weight)
-    t = canvas.beginText(x, y)
-    t.setFont(font, size)
-    if bold:
-        t.setTextRenderMode(2)
-    t.textOut(text)
-    canvas.drawText(t)
-    canvas.restoreState()
-
-
-def _draw_runs(
-    canvas: Canvas, runs: list[_Run], font: str, x: float, top: float, width: float, scale: float
-) -> None:
-    """Draw ``runs`` downward from ``top`` at ``scale``."""
-    lines, _ = _plan(runs, font, width, scale)
-    for line in lines:
-        if line.label:
-            pad = LABEL_PAD * line.size
-            canvas.setFillColor(INK)
-            canvas.roundRect(
-                x + line.x - pad,
-                top - line.baseline - line.size * 0.3 - pad * 0.6,
-                stringWidth(line.text, font, line.size) + 2 * pad,
-                line.size * 1.1 + pad * 1.2,
-                line.size * 0.25,
-                stroke=0,
-                fill=1,
-            )
-        canvas.setFillColor(line.color)
-        canvas.setStrokeColor(line.color)
-        _draw_text(canvas, line.text, x + line.x, top - line.baseline, font, line.size, line.bold)
-
-
 # --- drawing -------------------------------------------------------------------------------
 
 
@@ -406,7 +174,7 @@ def _render_pdf(content: SignContent, pagesize: tuple[float, float], font: str) 
     body_bottom = footer_bottom + footer_h + 5 * mm * k
     runs, scale = _fit_body(content, font, text_w, body_top - body_bottom, k)
     # Drawn in reading order (body, then footer) so extracted text reads top to bottom.
-    _draw_runs(canvas, runs, font, text_x, body_top, text_w, scale)
+    draw_runs(canvas, runs, font, text_x, body_top, text_w, scale)
     # The contact block grows no larger than the body, so type sizes stay in step, but
     # it does not shrink with a crowded body either: it has its own box.
     _draw_footer(
@@ -442,12 +210,10 @@ def _draw_header(
     while stringWidth(HEADING_JA, font, size) > w - 16 * mm * k:
         size -= 1
     heading_w = stringWidth(HEADING_JA, font, size)
-    _draw_text(
-        canvas, HEADING_JA, x + (w - heading_w) / 2, y + 25 * mm * k, font, size, True, 0.045
-    )
+    draw_text(canvas, HEADING_JA, x + (w - heading_w) / 2, y + 25 * mm * k, font, size, True, 0.045)
     size_en = 30 * k
     en_w = stringWidth(HEADING_EN, font, size_en)
-    _draw_text(canvas, HEADING_EN, x + (w - en_w) / 2, y + 9 * mm * k, font, size_en, True, 0.04)
+    draw_text(canvas, HEADING_EN, x + (w - en_w) / 2, y + 9 * mm * k, font, size_en, True, 0.04)
 
 
 def _draw_camera_pictogram(canvas: Canvas, x: float, y: float, size: float) -> None:
@@ -498,43 +264,50 @@ def _draw_camera_pictogram(canvas: Canvas, x: float, y: float, size: float) -> N
 
 def _fit_body(
     content: SignContent, font: str, width: float, height: float, k: float
-) -> tuple[list[_Run], float]:
+) -> tuple[list[Run], float]:
     """The body's paragraphs and type scale.
 
     A site's sign may name many cameras; when listing them all would shrink the whole
-    body below CROWDED_SCALE, the sign gives their number instead (the notice page,
-    behind the QR code, lists them).
+    body below CROWDED_SCALE, and giving their number instead would make the type
+    noticeably larger, the sign gives the number (the notice page, behind the QR code,
+    lists them).
     """
     runs = _body_runs(content, list_cameras=True)
-    if len(content.camera_names) > 1:
-        try:
-            scale = _fit(runs, font, width, height, k)
-        except ValidationFailedError:
-            scale = 0.0
-        if scale >= CROWDED_SCALE * k:
-            return runs, scale
-        runs = _body_runs(content, list_cameras=False)
-    return runs, _fit(runs, font, width, height, k)
+    if len(content.camera_names) < 2:
+        return runs, fit(runs, font, width, height, k)
+    try:
+        listed = fit(runs, font, width, height, k)
+    except ValidationFailedError:
+        listed = 0.0
+    if listed >= CROWDED_SCALE * k:
+        return runs, listed
+    counted_runs = _body_runs(content, list_cameras=False)
+    counted = fit(counted_runs, font, width, height, k)
+    # Only when the names are what crowds the sign: a long operator name or many
+    # purposes shrink it just as much either way, and then the names stay.
+    if counted - listed > NAMES_COST * k:
+        return counted_runs, counted
+    return runs, listed
 
 
-def _body_runs(content: SignContent, *, list_cameras: bool) -> list[_Run]:
+def _body_runs(content: SignContent, *, list_cameras: bool) -> list[Run]:
     runs = [
-        _Run("設置者 / Operator", 11, label=True),
-        _Run(content.operator_name, 24, bold=True, space_before=3),
-        _Run(f"設置場所 / Site: {content.site_name}", 14, space_before=2),
+        Run("設置者 / Operator", 11, label=True),
+        Run(content.operator_name, 24, bold=True, space_before=3),
+        Run(f"設置場所 / Site: {content.site_name}", 14, space_before=2),
     ]
     count = len(content.camera_names)
     if count and list_cameras:
         label = "カメラ / Camera" if count == 1 else "カメラ / Cameras"
-        runs.append(_Run(f"{label}: {'、'.join(content.camera_names)}", 13, color=SUBTLE))
+        runs.append(Run(f"{label}: {'、'.join(content.camera_names)}", 13, color=SUBTLE))
     elif count:
-        runs.append(_Run(f"カメラ / Cameras: {count}台 / {count} cameras", 13, color=SUBTLE))
-    runs.append(_Run("利用目的 / Purposes of use", 11, label=True, space_before=11))
+        runs.append(Run(f"カメラ / Cameras: {count}台 / {count} cameras", 13, color=SUBTLE))
+    runs.append(Run("利用目的 / Purposes of use", 11, label=True, space_before=11))
     # More than four purposes go two to a row, or the list would crowd out the rest.
     two_columns = len(content.purposes) > 4
     for purpose in content.purposes:
         runs.append(
-            _Run(
+            Run(
                 f"■ {purpose.name_ja}",
                 20,
                 bold=True,
@@ -544,9 +317,9 @@ def _body_runs(content: SignContent, *, list_cameras: bool) -> list[_Run]:
                 half=two_columns,
             )
         )
-    runs.append(_Run("保存期間 / Retention", 11, label=True, space_before=11))
+    runs.append(Run("保存期間 / Retention", 11, label=True, space_before=11))
     runs.append(
-        _Run(
+        Run(
             content.retention_ja,
             20,
             bold=True,
@@ -580,7 +353,7 @@ def _draw_footer(
     caption_w = stringWidth(QR_CAPTION, font, caption_size)
     canvas.setFillColor(INK)
     canvas.setStrokeColor(INK)
-    _draw_text(
+    draw_text(
         canvas,
         QR_CAPTION,
         qr_x + (qr_side - caption_w) / 2,
@@ -610,11 +383,11 @@ def _draw_footer(
     if not lines:
         # No contact yet (the dashboard lists it as missing): no empty heading either.
         return
-    runs = [_Run("お問い合わせ / Contact", 11, label=True)]
-    runs.extend(_Run(line, 13, space_before=2 if i == 0 else 0) for i, line in enumerate(lines))
+    runs = [Run("お問い合わせ / Contact", 11, label=True)]
+    runs.extend(Run(line, 13, space_before=2 if i == 0 else 0) for i, line in enumerate(lines))
     text_w = w - qr_side - 8 * mm * k
-    scale = _fit(runs, font, text_w, h, k, largest)
-    _draw_runs(canvas, runs, font, x, y + h, text_w, scale)
+    scale = fit(runs, font, text_w, h, k, largest)
+    draw_runs(canvas, runs, font, x, y + h, text_w, scale)
 
 
 def draw_qr(canvas: Canvas, data: str, x: float, y: float, side: float) -> None:
