@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 
+# The Japanese TrueType font embedded in signage and PDF reports (docs/signage.md).
+ensure_debian_packages fonts-ipaexfont-gothic
 ensure_venv ""
 exec "$VENV/bin/mimamoru" demo "$@"

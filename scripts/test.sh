@@ -9,6 +9,8 @@ source scripts/common.sh
 # Chromium for the browser tests; GStreamer's RTSP server as the test camera.
 ensure_debian_packages chromium python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools \
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly
+# The Japanese TrueType font embedded in signage and PDF reports (docs/signage.md).
+ensure_debian_packages fonts-ipaexfont-gothic
 
 postgres_up() {
     "$VENV/bin/python" - "$@" <<'PY' >/dev/null 2>&1

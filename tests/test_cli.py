@@ -137,6 +137,7 @@ def test_camera_add_prints_the_id(installation: Installation) -> None:
         (["--source", "test://pattern", "--retention", "0h"], "retention_hours must be between"),
         (["--source", "test://pattern", "--retention", "a week"], "not a number of hours or days"),
         (["--source", "test://pattern", "--retention", "4d"], "give a written retention_justif"),
+        (["--source", "test://pattern", "--purpose", "marketing"], "unknown purpose code(s)"),
     ],
 )
 def test_camera_add_rejects_bad_input(
@@ -217,6 +218,8 @@ def test_camera_added_from_cli_records_within_5_s(
         "CLI",
         "--source",
         "test://pattern?size=160x120&rate=10",
+        "--purpose",
+        "crime_prevention",
     )
     added = time.monotonic()
     camera_id = int(result.stdout)
@@ -276,3 +279,28 @@ def test_data_dir_cannot_be_set_from_the_environment(installation: Installation)
         env={"MIMAMORU_DATA_DIR": "/elsewhere"},
     )
     assert result.returncode == 1 and "MIMAMORU_DATA_DIR: unknown setting" in result.stderr
+
+
+def test_camera_set_purposes_is_versioned(installation: Installation) -> None:
+    data_dir = str(installation.data_dir)
+    added = mimamoru(
+        "camera", "add", "--data-dir", data_dir, "--name", "Door", "--source", "test://pattern"
+    )
+    assert added.returncode == 0, added.stderr
+    camera_id = added.stdout.strip()
+    first = mimamoru(
+        "camera", "set-purposes", "--data-dir", data_dir, "--camera", camera_id,
+        "--purpose", "crime_prevention", "--purpose", "safety",
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert (
+        first.stdout.strip() == f"camera {camera_id}: purposes crime_prevention, safety (version 1)"
+    )
+    cleared = mimamoru("camera", "set-purposes", "--data-dir", data_dir, "--camera", camera_id)
+    assert (
+        cleared.stdout.strip() == f"camera {camera_id}: purposes none (not recording) (version 2)"
+    )
+    unknown = mimamoru(
+        "camera", "set-purposes", "--data-dir", data_dir, "--camera", camera_id, "--purpose", "x"
+    )
+    assert unknown.returncode == 1 and "unknown purpose code(s): x" in unknown.stderr

@@ -17,10 +17,12 @@ from mimamoru.api import (
     auth,
     camera_groups,
     cameras,
+    compliance,
     groups,
     live,
     recordings,
     requests,
+    signs,
     storage,
     system,
     user_security,
@@ -86,6 +88,8 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
     app.include_router(requests.build_router(deps), prefix=API_PREFIX)
     app.include_router(exports_api.build_router(deps), prefix=API_PREFIX)
+    app.include_router(compliance.build_router(deps), prefix=API_PREFIX)
+    app.include_router(signs.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from mimamoru.audit.log import AuditLog
 from mimamoru.clock import Clock
+from mimamoru.compliance.purposes import apply_camera_purposes
 from mimamoru.db import cameras as camera_queries
+from mimamoru.db import compliance as compliance_queries
 from mimamoru.db.engine import Database
 from mimamoru.db.tables import Camera
 from mimamoru.errors import NotFoundError, ValidationFailedError
@@ -27,6 +29,8 @@ DEFAULT_RETENTION_HOURS = 72
 JUSTIFY_ABOVE_HOURS = 72
 MAX_JUSTIFICATION_LENGTH = 2000
 MAX_NAME_LENGTH = 100
+# APPI Art. 17: a camera records only for a specified purpose of use.
+NO_PURPOSE_REASON = "no purpose of use registered"
 
 
 @dataclass(frozen=True)
@@ -125,8 +129,10 @@ class CameraService:
         retention_hours: int = DEFAULT_RETENTION_HOURS,
         retention_justification: str | None = None,
         masks: Sequence[Mask] = (),
+        purposes: Sequence[str] = (),
         actor: str,
     ) -> CameraRecord:
+        """Add a camera; it records once it has a purpose of use (codes from the registry)."""
         name = validate_name(name)
         parse_source(source)
         retention_hours, retention_justification = validate_retention(
@@ -156,6 +162,7 @@ class CameraService:
                         changed_by=actor,
                         now=now,
                     )
+                applied = apply_camera_purposes(session, row.id, purposes, actor, now)
                 record = _record(row)
         except IntegrityError as exc:
             raise ValidationFailedError(f"a camera named {name!r} already exists") from exc
@@ -169,6 +176,7 @@ class CameraService:
                 "retention_hours": record.retention_hours,
                 "retention_justification": record.retention_justification,
                 "masks": [mask.as_dict() for mask in record.masks],
+                "purposes": list(applied[1]) if applied else [],
             },
         )
         return record
@@ -254,9 +262,15 @@ class CameraService:
     def recorder_definitions(self) -> Sequence[CameraDefinition]:
         """Unredacted sources for the recorders; never returned to a caller."""
         with self._database.session() as session:
+            with_purpose = compliance_queries.cameras_with_purpose(session)
             return [
                 CameraDefinition(
-                    row.id, row.name, row.source, row.mask_version, masks_from_json(row.masks)
+                    row.id,
+                    row.name,
+                    row.source,
+                    row.mask_version,
+                    masks_from_json(row.masks),
+                    blocked_reason=None if row.id in with_purpose else NO_PURPOSE_REASON,
                 )
                 for row in camera_queries.enabled_cameras(session)
             ]

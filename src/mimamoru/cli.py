@@ -145,7 +145,11 @@ def demo(data_dir: Path, host: str | None, port: int | None) -> None:
     try:
         if not services.cameras.list():
             camera = services.cameras.add(
-                name="Test pattern", source=DEMO_SOURCE, retention_hours=24, actor="demo"
+                name="Test pattern",
+                source=DEMO_SOURCE,
+                retention_hours=24,
+                purposes=["crime_prevention"],
+                actor="demo",
             )
             click.echo(f"Added demo camera {camera.id}: {DEMO_SOURCE}")
     finally:
@@ -197,6 +201,14 @@ JUSTIFICATION_OPTION = click.option(
 @RETENTION_OPTION
 @JUSTIFICATION_OPTION
 @MASK_OPTION
+@click.option(
+    "--purpose",
+    "purposes",
+    multiple=True,
+    metavar="CODE",
+    help="Purpose of use from the registry (e.g. crime_prevention); repeat for more. "
+    "A camera without one does not record.",
+)
 @operator_errors
 def camera_add(
     data_dir: Path,
@@ -205,8 +217,9 @@ def camera_add(
     retention: str,
     justification: str | None,
     masks: tuple[str, ...],
+    purposes: tuple[str, ...],
 ) -> None:
-    """Add a camera and print its id; a running server starts recording it within seconds."""
+    """Add a camera and print its id; a running server records it once it has a purpose."""
     configure_logging("WARNING")
     parsed = _parse_mask_options(masks)
     retention_hours = parse_retention(retention)
@@ -218,6 +231,7 @@ def camera_add(
             retention_hours=retention_hours,
             retention_justification=justification,
             masks=parsed,
+            purposes=purposes,
             actor="cli",
         )
     finally:
@@ -281,3 +295,26 @@ def camera_set_retention(
     finally:
         services.close()
     click.echo(f"camera {record.id}: recordings kept {record.retention_hours} h")
+
+
+@camera.command(name="set-purposes")
+@DATA_DIR_OPTION
+@click.option("--camera", "camera_id", type=int, required=True, help="Camera id.")
+@click.option(
+    "--purpose",
+    "purposes",
+    multiple=True,
+    metavar="CODE",
+    help="Purpose of use from the registry; repeat for more. None stops recording.",
+)
+@operator_errors
+def camera_set_purposes(data_dir: Path, camera_id: int, purposes: tuple[str, ...]) -> None:
+    """Replace a camera's purposes of use (versioned); a camera records only with one."""
+    configure_logging("WARNING")
+    services = Services.build(settings_for(data_dir))
+    try:
+        version = services.compliance.purposes.set_for_camera(camera_id, purposes, "cli")
+    finally:
+        services.close()
+    shown = ", ".join(purposes) if purposes else "none (not recording)"
+    click.echo(f"camera {camera_id}: purposes {shown} (version {version})")

@@ -27,6 +27,7 @@ from mimamoru.audit.anchor import Anchoring
 from mimamoru.audit.log import AuditLog
 from mimamoru.cameras import CameraService
 from mimamoru.clock import Clock, SystemClock
+from mimamoru.compliance.service import Compliance
 from mimamoru.crypto.keyring import KeyRing, open_keyring
 from mimamoru.db.engine import Database, redact_url
 from mimamoru.db.migrate import migrate
@@ -73,6 +74,7 @@ class Services:
     requests: AccessRequestService
     exports: ExportService
     export_runner: ExportRunner
+    compliance: Compliance
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -166,6 +168,7 @@ class Services:
             requests=requests,
             exports=exports,
             export_runner=ExportRunner(exports, settings.storage.sweep_seconds),
+            compliance=Compliance(settings, database, clock, audit, keys),
         )
 
     def close(self) -> None:

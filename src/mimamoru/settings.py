@@ -216,6 +216,60 @@ class ExportSettings(Section):
     )
 
 
+class ComplianceSettings(Section):
+    public_base_url: str | None = Field(
+        default=None,
+        description=(
+            "Address the public notice is reached at, printed on signs as a QR code "
+            "(e.g. https://cameras.example.jp); default https://HOST:PORT from [server]"
+        ),
+    )
+    mask_review_months: int = Field(
+        default=6, ge=1, le=60, description="Masks of each camera are reviewed this often"
+    )
+    permission_review_months: int = Field(
+        default=6, ge=1, le=60, description="Accounts and grants are reviewed this often"
+    )
+    inactive_account_days: int = Field(
+        default=90, ge=1, le=3650, description="An account unused this long is flagged"
+    )
+    max_retention_hours_without_justification: int = Field(
+        default=72,
+        ge=1,
+        le=24 * 3650,
+        description="Retention above this needs a written justification on the dashboard",
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        cleaned = value.strip().rstrip("/")
+        scheme, _, rest = cleaned.partition("://")
+        if scheme not in ("https", "http") or not rest or any(c.isspace() for c in rest):
+            raise ValueError("must be an absolute http(s) URL such as https://cameras.example.jp")
+        return cleaned
+
+
+class FontSettings(Section):
+    font_path: Path | None = Field(
+        default=None,
+        description=(
+            "TrueType (.ttf) Japanese font embedded in signage and PDF reports; default: "
+            "IPAex Gothic from the Debian package fonts-ipaexfont-gothic"
+        ),
+    )
+
+    @field_validator("font_path")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        # A system font lives outside the data dir, so a relative path is a mistake.
+        if value is not None and not value.is_absolute():
+            raise ValueError(f"font_path must be an absolute path, got {str(value)!r}")
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MIMAMORU_",
@@ -238,6 +292,8 @@ class Settings(BaseSettings):
     site: SiteSettings = SiteSettings()
     requests: RequestSettings = RequestSettings()
     exports: ExportSettings = ExportSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
+    fonts: FontSettings = FontSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -279,6 +335,21 @@ class Settings(BaseSettings):
     @property
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
+
+    @property
+    def public_base_url(self) -> str:
+        """Where the public notice lives; from [server] when not set explicitly."""
+        if self.compliance.public_base_url:
+            return self.compliance.public_base_url
+        scheme = "http" if self.server.insecure_http else "https"
+        host = self.server.host
+        if host in ("0.0.0.0", "::", ""):  # noqa: S104 -- reading the setting, not binding
+            host = "localhost"
+        elif ":" in host:
+            host = f"[{host}]"
+        default_port = 80 if self.server.insecure_http else 443
+        port = "" if self.server.port == default_port else f":{self.server.port}"
+        return f"{scheme}://{host}{port}"
 
     def _in_data_dir(self, configured: Path | None, default: Path) -> Path:
         path = configured if configured is not None else default

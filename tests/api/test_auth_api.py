@@ -29,7 +29,10 @@ def cookie_login(server: RunningServer, client: httpx.Client, **extra: str) -> h
 
 def add_camera(server: RunningServer) -> int:
     camera = server.services.cameras.add(
-        name="Door", source="test://pattern?size=160x120&rate=5", actor="test"
+        name="Door",
+        source="test://pattern?size=160x120&rate=5",
+        purposes=["crime_prevention"],
+        actor="test",
     )
     return camera.id
 

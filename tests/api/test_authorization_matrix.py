@@ -15,9 +15,9 @@ The routes come from the real app's route table (``APIRoute`` methods x path, th
     a logged-in person; an API token is refused with 403 (sessions, two-factor, tokens, logout).
 ``admin`` / ``auditor``
     administrators (and, for ``auditor``, auditors); everyone else 403, API tokens 403.
-``register``
-    managers, auditors and administrators (the provision register); everyone else 403, API
-    tokens 403.
+``oversight``
+    managers, auditors and administrators (the compliance dashboard, the provision
+    register); everyone else 403, API tokens 403.
 ``listing(<operation>)``
     a filtered list: any logged-in caller gets 200, and the list holds exactly the cameras
     the caller may use for that operation (``view`` for cameras, ``configure`` for holds,
@@ -92,6 +92,7 @@ from mimamoru.access.principal import Principal
 from mimamoru.access.roles import Operation, Role
 from mimamoru.api.deps import SESSION_COOKIE
 from mimamoru.app import create_app
+from mimamoru.compliance.purposes import PurposeFields
 from mimamoru.db import cameras as camera_queries
 from mimamoru.db import exports as export_queries
 from mimamoru.db import users as user_queries
@@ -99,6 +100,7 @@ from mimamoru.db.tables import Export
 from mimamoru.services import Services
 from tests.conftest import Installation, RunningServer
 from tests.support.footage import write_segment
+from tests.support.http_camera import jpeg_frames
 from tests.support.processes import wait_until
 from tests.support.servers import ca_context
 
@@ -122,6 +124,7 @@ SELF = Policy("self")
 PERSON = Policy("person")
 ADMIN = Policy("admin")
 AUDITOR = Policy("auditor")
+OVERSIGHT = Policy("oversight")
 KINDS = (
     "public",
     "index",
@@ -130,14 +133,13 @@ KINDS = (
     "person",
     "admin",
     "auditor",
+    "oversight",
     "listing",
     "camera",
-    "register",
     "request",
     "decision",
     "own_request",
 )
-REGISTER = Policy("register")
 REQUEST = Policy("request")
 DECISION = Policy("decision")
 OWN_REQUEST = Policy("own_request")
@@ -235,8 +237,8 @@ POLICY: dict[RouteKey, Policy] = {
     ("GET", f"{API}/exports"): listing(Operation.EXPORT),
     ("GET", f"{API}/exports/{{export_id}}"): camera(Operation.EXPORT),
     ("GET", f"{API}/exports/{{export_id}}/download"): camera(Operation.EXPORT),
-    ("GET", f"{API}/provisions"): REGISTER,
-    ("GET", f"{API}/provisions.csv"): REGISTER,
+    ("GET", f"{API}/provisions"): OVERSIGHT,
+    ("GET", f"{API}/provisions.csv"): OVERSIGHT,
     # Access requests: anyone logged in asks and lists; each request has its own readers.
     ("GET", "/requests"): PAGE,
     ("POST", f"{API}/requests"): SELF,
@@ -246,6 +248,38 @@ POLICY: dict[RouteKey, Policy] = {
     ("POST", f"{API}/requests/{{request_id}}/approve"): DECISION,
     ("POST", f"{API}/requests/{{request_id}}/reject"): DECISION,
     ("POST", f"{API}/requests/{{request_id}}/withdraw"): OWN_REQUEST,
+    # Compliance: the public notice, its records, the purposes, signs and the dashboard.
+    ("GET", "/privacy"): PUBLIC,
+    ("GET", "/privacy.json"): PUBLIC,
+    ("GET", "/compliance"): PAGE,
+    ("GET", "/admin/compliance"): PAGE,
+    ("GET", "/signage"): PAGE,
+    ("GET", f"{API}/compliance/profile"): ADMIN,
+    ("PUT", f"{API}/compliance/profile"): ADMIN,
+    ("GET", f"{API}/compliance/storage-locations"): ADMIN,
+    ("POST", f"{API}/compliance/storage-locations"): ADMIN,
+    ("PUT", f"{API}/compliance/storage-locations/{{location_id}}"): ADMIN,
+    ("DELETE", f"{API}/compliance/storage-locations/{{location_id}}"): ADMIN,
+    ("GET", f"{API}/sites"): ADMIN,
+    ("POST", f"{API}/sites"): ADMIN,
+    ("GET", f"{API}/sites/{{site_id}}"): ADMIN,
+    ("PUT", f"{API}/sites/{{site_id}}"): ADMIN,
+    ("DELETE", f"{API}/sites/{{site_id}}"): ADMIN,
+    ("GET", f"{API}/purposes"): SELF,
+    ("POST", f"{API}/purposes"): ADMIN,
+    ("PUT", f"{API}/purposes/{{purpose_id}}"): ADMIN,
+    ("DELETE", f"{API}/purposes/{{purpose_id}}"): ADMIN,
+    ("POST", f"{API}/compliance/reviews/{{kind}}"): ADMIN,
+    ("GET", f"{API}/compliance/dashboard"): OVERSIGHT,
+    ("GET", f"{API}/compliance/dashboard.pdf"): OVERSIGHT,
+    ("GET", f"{API}/sites/{{site_id}}/signage.pdf"): OVERSIGHT,
+    ("GET", f"{API}/cameras/{{camera_id}}/signage.pdf"): camera(Operation.VIEW),
+    ("GET", f"{API}/cameras/{{camera_id}}/purposes"): camera(Operation.CONFIGURE),
+    ("PUT", f"{API}/cameras/{{camera_id}}/purposes"): camera(Operation.CONFIGURE),
+    ("PUT", f"{API}/cameras/{{camera_id}}/site"): camera(Operation.CONFIGURE),
+    ("POST", f"{API}/cameras/{{camera_id}}/sign-attestations"): camera(Operation.CONFIGURE),
+    ("GET", f"{API}/cameras/{{camera_id}}/sign-attestation"): camera(Operation.CONFIGURE),
+    ("GET", f"{API}/cameras/{{camera_id}}/sign-attestation/photo"): camera(Operation.CONFIGURE),
 }
 
 # Path parameters that pick a camera (directly or through what they name): a route with one
@@ -516,6 +550,21 @@ class Matrix:
         )
         return record.id
 
+    def site(self) -> int:
+        return self.services.compliance.sites.create(
+            self.unique("site"), "", public=True, actor="matrix"
+        ).id
+
+    def purpose(self) -> int:
+        fields = PurposeFields(name_ja="目的", name_en="purpose")
+        code = self.unique("matrix").replace("-", "_")
+        return self.services.compliance.purposes.create(code, fields, actor="matrix").id
+
+    def location(self) -> int:
+        return self.services.compliance.profile.add_location(
+            self.unique("store"), "Japan", "", actor="matrix"
+        ).id
+
     # Requests.
 
     def owner(self, caller: Caller) -> int:
@@ -526,7 +575,7 @@ class Matrix:
         path = PROBE_PATHS.get(cell.path, cell.path)
         camera_id = self.cameras[cell.camera] if cell.camera else None
         target: int | None = None
-        values: dict[str, int] = {}
+        values: dict[str, int | str] = {}
         for name in re.findall(r"\{(\w+)\}", path):
             if name == "camera_id" and camera_id is not None:
                 values[name] = camera_id
@@ -549,6 +598,14 @@ class Matrix:
             elif name == "request_id":
                 own = cell.policy.kind == "own_request"
                 values[name] = self.access_request(self.owner(cell.caller) if own else 0)
+            elif name == "site_id":
+                values[name] = self.site()
+            elif name == "purpose_id":
+                values[name] = self.purpose()
+            elif name == "location_id":
+                values[name] = self.location()
+            elif name == "kind":
+                values[name] = "masks"
             else:
                 raise AssertionError(f"{cell.method} {cell.path}: no value for {{{name}}}")
         return path.format(**values)
@@ -634,8 +691,9 @@ class Matrix:
             return "404"
         if kind == "auditor":
             return ALLOWED if caller.role in (Role.ADMIN, Role.AUDITOR) else "403"
-        if kind == "register":
-            return ALLOWED if caller.role in (Role.ADMIN, Role.MANAGER, Role.AUDITOR) else "403"
+        if kind == "oversight":
+            readers = (Role.ADMIN, Role.MANAGER, Role.AUDITOR)
+            return ALLOWED if caller.role in readers else "403"
         raise AssertionError(f"unknown classification {cell.policy}")
 
     def listed(self, cell: Cell, response: httpx.Response) -> str:
@@ -720,6 +778,11 @@ def set_up(server: RunningServer) -> Matrix:
             )
             row.enabled = False
             cameras[name] = row.id
+    for camera_id in cameras.values():
+        # So that the sign's photo has something to serve to those allowed to see it.
+        services.compliance.attestations.record(
+            camera_id, now.date(), "matrix", actor="matrix", photo=jpeg_frames(1, "64x48")[0]
+        )
     segments = {
         name: write_segment(
             services, camera_id, now - timedelta(minutes=30), payload=os.urandom(4096)

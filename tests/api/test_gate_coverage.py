@@ -80,6 +80,27 @@ NOT_CAMERA_DATA = {
     "/api/v1/requests/{request_id}/reject": "a decision on a request, no footage",
     "/api/v1/requests/{request_id}/withdraw": "the requester withdraws, no footage",
     "/requests": "page shell; requests come from the API, footage from the gated API",
+    "/api/v1/compliance/profile": "admin-only; the operator's published contact details",
+    "/api/v1/compliance/storage-locations": "admin-only; storage countries, no footage",
+    "/api/v1/compliance/storage-locations/{location_id}": "admin-only; one storage location",
+    "/api/v1/sites": "admin-only; site names and addresses, camera ids, no footage",
+    "/api/v1/sites/{site_id}": "admin-only; one site, no footage",
+    "/api/v1/purposes": "the purposes-of-use registry (public wording); changes admin-only",
+    "/api/v1/purposes/{purpose_id}": "admin-only; one registry entry, no footage",
+    "/api/v1/compliance/reviews/{kind}": "admin-only; records that a review was done",
+    "/api/v1/compliance/dashboard": (
+        "managers, auditors and admins; compliance facts per camera (names, purposes, "
+        "sign dates, review dates), no footage and no sources"
+    ),
+    "/api/v1/compliance/dashboard.pdf": "managers, auditors and admins; the dashboard as PDF",
+    "/api/v1/sites/{site_id}/signage.pdf": (
+        "managers, auditors and admins; a site's public sign (purposes, operator, contact)"
+    ),
+    "/privacy": "the public notice: public facts only, tested for leaks of private fields",
+    "/privacy.json": "the public notice as JSON: public facts only, tested for leaks",
+    "/compliance": "page shell without data; the dashboard comes from its API",
+    "/admin/compliance": "page shell without data; records come from the admin-only API",
+    "/signage": "page shell without data; the sign comes from the gated API",
 }
 
 

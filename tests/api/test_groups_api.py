@@ -16,7 +16,9 @@ SOURCE = "test://pattern?size=160x120&rate=10"
 
 
 def add_camera(admin: httpx.Client, name: str) -> int:
-    response = admin.post("/api/v1/cameras", json={"name": name, "source": SOURCE})
+    response = admin.post(
+        "/api/v1/cameras", json={"name": name, "source": SOURCE, "purposes": ["crime_prevention"]}
+    )
     assert response.status_code == 201, response.text
     camera_id: int = response.json()["id"]
     return camera_id

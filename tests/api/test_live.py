@@ -43,7 +43,11 @@ def test_live_sends_init_then_fragments(server: RunningServer) -> None:
         client.headers["Authorization"] = f"Bearer {token}"
         camera = client.post(
             "/api/v1/cameras",
-            json={"name": "Live", "source": "test://pattern?size=160x120&rate=10"},
+            json={
+                "name": "Live",
+                "source": "test://pattern?size=160x120&rate=10",
+                "purposes": ["crime_prevention"],
+            },
         ).json()
     with open_live(server, camera["id"], token) as socket:
         announcement = json.loads(socket.recv(timeout=20))
@@ -90,7 +94,12 @@ def test_logged_out_viewer_is_cut_off(server: RunningServer) -> None:
         token = server.login(client)
         client.headers["Authorization"] = f"Bearer {token}"
         camera = client.post(
-            "/api/v1/cameras", json={"name": "Cut", "source": "test://pattern?size=160x120&rate=10"}
+            "/api/v1/cameras",
+            json={
+                "name": "Cut",
+                "source": "test://pattern?size=160x120&rate=10",
+                "purposes": ["crime_prevention"],
+            },
         ).json()
         with open_live(server, camera["id"], token) as socket:
             socket.recv(timeout=20)
@@ -109,7 +118,11 @@ def test_viewer_whose_grant_is_removed_is_cut_off_and_the_view_is_audited(
         admin.headers["Authorization"] = f"Bearer {server.login(admin)}"
         camera = admin.post(
             "/api/v1/cameras",
-            json={"name": "Gate", "source": "test://pattern?size=160x120&rate=10"},
+            json={
+                "name": "Gate",
+                "source": "test://pattern?size=160x120&rate=10",
+                "purposes": ["crime_prevention"],
+            },
         ).json()
         viewer = admin.post(
             "/api/v1/users",
@@ -150,7 +163,12 @@ def test_a_viewer_who_leaves_a_silent_camera_is_noticed(server: RunningServer) -
         token = server.login(admin)
         admin.headers["Authorization"] = f"Bearer {token}"
         camera = admin.post(
-            "/api/v1/cameras", json={"name": "Silent", "source": "file:///nonexistent/silent.mp4"}
+            "/api/v1/cameras",
+            json={
+                "name": "Silent",
+                "source": "file:///nonexistent/silent.mp4",
+                "purposes": ["crime_prevention"],
+            },
         ).json()
     with open_live(server, camera["id"], token):
         pass  # leaves at once; the camera never sends a frame

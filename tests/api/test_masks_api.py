@@ -20,7 +20,12 @@ SQUARE = [[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]]
 def add_camera(client: httpx.Client, **extra: object) -> dict[str, object]:
     response = client.post(
         "/api/v1/cameras",
-        json={"name": "Shop", "source": "test://pattern?size=320x240&rate=10", **extra},
+        json={
+            "name": "Shop",
+            "source": "test://pattern?size=320x240&rate=10",
+            **extra,
+            "purposes": ["crime_prevention"],
+        },
     )
     assert response.status_code == 201, response.text
     camera: dict[str, object] = response.json()

@@ -181,7 +181,7 @@ def test_cookie_requests_from_another_origin_are_refused(
     server.login(client)
     response = client.post(
         "/api/v1/cameras",
-        json={"name": "x", "source": "test://pattern"},
+        json={"name": "x", "source": "test://pattern", "purposes": ["crime_prevention"]},
         headers={"Origin": "https://evil.example"},
     )
     assert response.status_code == 403
@@ -195,6 +195,7 @@ def test_add_camera_records_and_serves_recordings(admin_client: httpx.Client) ->
             "source": "test://pattern?size=160x120&rate=10",
             "retention_hours": 96,
             "retention_justification": "Weekend plus a holiday Monday",
+            "purposes": ["crime_prevention"],
         },
     )
     assert response.status_code == 201, response.text
@@ -218,7 +219,12 @@ def test_add_camera_records_and_serves_recordings(admin_client: httpx.Client) ->
 
 def test_recordings_time_range(admin_client: httpx.Client) -> None:
     camera = admin_client.post(
-        "/api/v1/cameras", json={"name": "Range", "source": "test://pattern?size=160x120&rate=10"}
+        "/api/v1/cameras",
+        json={
+            "name": "Range",
+            "source": "test://pattern?size=160x120&rate=10",
+            "purposes": ["crime_prevention"],
+        },
     ).json()
     wait_for_recordings(admin_client, camera["id"], 3)
     future = datetime.now(UTC) + timedelta(hours=1)
@@ -240,7 +246,12 @@ def test_recordings_time_range(admin_client: httpx.Client) -> None:
 
 def test_segment_download_is_a_playable_mp4(admin_client: httpx.Client, tmp_path) -> None:  # type: ignore[no-untyped-def]
     camera = admin_client.post(
-        "/api/v1/cameras", json={"name": "Play", "source": "test://pattern?size=160x120&rate=10"}
+        "/api/v1/cameras",
+        json={
+            "name": "Play",
+            "source": "test://pattern?size=160x120&rate=10",
+            "purposes": ["crime_prevention"],
+        },
     ).json()
     recording = wait_for_recordings(admin_client, camera["id"], 1)[0]
     target = tmp_path / "segment.mp4"
@@ -272,7 +283,11 @@ def test_bad_camera_input_is_named(
 
 
 def test_duplicate_camera_name_is_refused(admin_client: httpx.Client) -> None:
-    body = {"name": "Twice", "source": "test://pattern?size=160x120&rate=5"}
+    body = {
+        "name": "Twice",
+        "source": "test://pattern?size=160x120&rate=5",
+        "purposes": ["crime_prevention"],
+    }
     assert admin_client.post("/api/v1/cameras", json=body).status_code == 201
     again = admin_client.post("/api/v1/cameras", json=body)
     assert again.status_code == 422 and "already exists" in again.json()["detail"]
@@ -281,7 +296,11 @@ def test_duplicate_camera_name_is_refused(admin_client: httpx.Client) -> None:
 def test_camera_credentials_are_never_returned(admin_client: httpx.Client) -> None:
     response = admin_client.post(
         "/api/v1/cameras",
-        json={"name": "Secret", "source": "rtsp://admin:hunter2@127.0.0.1:9/stream"},
+        json={
+            "name": "Secret",
+            "source": "rtsp://admin:hunter2@127.0.0.1:9/stream",
+            "purposes": ["crime_prevention"],
+        },
     )
     assert response.status_code == 201
     assert response.json()["source"] == "rtsp://admin:***@127.0.0.1:9/stream"
@@ -317,7 +336,12 @@ def test_openapi_documents_every_endpoint(client: httpx.Client, server: RunningS
 
 def test_footage_access_is_audited(server: RunningServer, admin_client: httpx.Client) -> None:
     camera = admin_client.post(
-        "/api/v1/cameras", json={"name": "Audited", "source": "test://pattern?size=160x120&rate=5"}
+        "/api/v1/cameras",
+        json={
+            "name": "Audited",
+            "source": "test://pattern?size=160x120&rate=5",
+            "purposes": ["crime_prevention"],
+        },
     ).json()
     recording = wait_for_recordings(admin_client, camera["id"], 1)[0]
     admin_client.get(f"/api/v1/recordings/{recording['id']}")
@@ -335,7 +359,12 @@ def test_works_on_postgresql(start_server: ServerFactory, postgres_url: str, tmp
     with running.client() as client:
         client.headers["Authorization"] = f"Bearer {running.login(client)}"
         camera = client.post(
-            "/api/v1/cameras", json={"name": "PG", "source": "test://pattern?size=160x120&rate=10"}
+            "/api/v1/cameras",
+            json={
+                "name": "PG",
+                "source": "test://pattern?size=160x120&rate=10",
+                "purposes": ["crime_prevention"],
+            },
         ).json()
         recordings = wait_for_recordings(client, camera["id"], 2)
         assert client.get(f"/api/v1/recordings/{recordings[0]['id']}").status_code == 200

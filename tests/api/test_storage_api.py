@@ -18,7 +18,11 @@ from tests.conftest import RunningServer
 def add_camera(client: httpx.Client, name: str = "Till") -> int:
     response = client.post(
         "/api/v1/cameras",
-        json={"name": name, "source": "test://pattern?size=320x240&rate=10"},
+        json={
+            "name": name,
+            "source": "test://pattern?size=320x240&rate=10",
+            "purposes": ["crime_prevention"],
+        },
     )
     assert response.status_code == 201, response.text
     camera_id: int = response.json()["id"]

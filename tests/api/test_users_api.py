@@ -37,7 +37,11 @@ def two_cameras(admin_client: httpx.Client) -> tuple[int, int]:
     for name in ("granted", "other"):
         response = admin_client.post(
             "/api/v1/cameras",
-            json={"name": name, "source": "test://pattern?size=160x120&rate=10"},
+            json={
+                "name": name,
+                "source": "test://pattern?size=160x120&rate=10",
+                "purposes": ["crime_prevention"],
+            },
         )
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
@@ -277,7 +281,12 @@ def test_status_reason_does_not_quote_the_source_to_viewers(
 ) -> None:
     secret_path = "/srv/hidden/backroom-camera.mp4"
     camera = admin_client.post(
-        "/api/v1/cameras", json={"name": "backroom", "source": f"file://{secret_path}"}
+        "/api/v1/cameras",
+        json={
+            "name": "backroom",
+            "source": f"file://{secret_path}",
+            "purposes": ["crime_prevention"],
+        },
     ).json()
     user_id = add_user(admin_client, "valerie")
     admin_client.put(

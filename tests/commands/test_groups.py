@@ -14,8 +14,12 @@ from tests.support.processes import mimamoru
 def cameras_and_a_viewer(installation: Installation, tmp_path: Path) -> tuple[int, int, int]:
     services = Services.build(installation.settings())
     try:
-        door = services.cameras.add(name="door", source="test://pattern", actor="t").id
-        yard = services.cameras.add(name="yard", source="test://pattern", actor="t").id
+        door = services.cameras.add(
+            name="door", source="test://pattern", purposes=["crime_prevention"], actor="t"
+        ).id
+        yard = services.cameras.add(
+            name="yard", source="test://pattern", purposes=["crime_prevention"], actor="t"
+        ).id
         vera = services.accounts.create(
             username="vera", password="a-long-enough-passphrase", role=Role.VIEWER, actor="t"
         ).id

@@ -19,7 +19,13 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 def with_footage(installation: Installation) -> None:
     services = Services.build(installation.settings(), ManualClock(T0))
     try:
-        services.cameras.add(name="door", source="test://pattern", retention_hours=1, actor="t")
+        services.cameras.add(
+            name="door",
+            source="test://pattern",
+            retention_hours=1,
+            purposes=["crime_prevention"],
+            actor="t",
+        )
         for minutes in (0, 70, 130):
             write_segment(services, 1, T0 + timedelta(minutes=minutes))
     finally:

@@ -12,7 +12,9 @@ from tests.support.processes import mimamoru
 def test_user_add_grant_and_list(installation: Installation, tmp_path: Path) -> None:
     services = Services.build(installation.settings())
     try:
-        camera = services.cameras.add(name="door", source="test://pattern", actor="t").id
+        camera = services.cameras.add(
+            name="door", source="test://pattern", purposes=["crime_prevention"], actor="t"
+        ).id
     finally:
         services.close()
     data_dir = str(installation.data_dir)
@@ -69,7 +71,9 @@ def test_user_grant_without_operations_takes_the_roles_defaults(
 ) -> None:
     services = Services.build(installation.settings())
     try:
-        camera = services.cameras.add(name="door", source="test://pattern", actor="t").id
+        camera = services.cameras.add(
+            name="door", source="test://pattern", purposes=["crime_prevention"], actor="t"
+        ).id
     finally:
         services.close()
     data_dir = str(installation.data_dir)

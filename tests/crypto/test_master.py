@@ -113,7 +113,9 @@ def test_wrong_key_refuses_and_changes_nothing(installation: Installation) -> No
     settings = installation.settings()
     services = Services.build(settings)
     try:
-        services.cameras.add(name="door", source="test://pattern", actor="t")
+        services.cameras.add(
+            name="door", source="test://pattern", purposes=["crime_prevention"], actor="t"
+        )
         services.keys.key_for(1, T0)
     finally:
         services.close()

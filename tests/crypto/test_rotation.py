@@ -37,7 +37,9 @@ def footage(installation: Installation, hours: int) -> tuple[list[SegmentRecord]
     services = Services.build(installation.settings(), ManualClock(T0))
     try:
         for name in ("a", "b"):
-            services.cameras.add(name=name, source="test://pattern", actor="t")
+            services.cameras.add(
+                name=name, source="test://pattern", purposes=["crime_prevention"], actor="t"
+            )
         records = [
             write_segment(services, camera, T0 + timedelta(hours=hour))
             for camera in (1, 2)

@@ -33,7 +33,16 @@ FAST = {
 
 def add_camera(installation: Installation, source: str) -> None:
     result = mimamoru(
-        "camera", "add", "--data-dir", str(installation.data_dir), "--name", "c", "--source", source
+        "camera",
+        "add",
+        "--data-dir",
+        str(installation.data_dir),
+        "--name",
+        "c",
+        "--source",
+        source,
+        "--purpose",
+        "crime_prevention",
     )
     assert result.returncode == 0, result.stderr
 
@@ -86,7 +95,9 @@ def test_reconcile_reindexes_finished_files_and_reports_lost_ones(
 ) -> None:
     services = Services.build(installation.settings())
     try:
-        services.cameras.add(name="c", source="test://pattern", actor="t")
+        services.cameras.add(
+            name="c", source="test://pattern", purposes=["crime_prevention"], actor="t"
+        )
         clock = SystemClock()
         clip = make_h264_file(tmp_path / "clip.mp4", seconds=2.0, rate=10)
         # A file renamed into place by a recorder that died before indexing it.

@@ -40,7 +40,8 @@ def test_no_plaintext_at_rest_after_recording(
     with server.client() as client:
         client.headers["Authorization"] = f"Bearer {server.login(client)}"
         copied = client.post(
-            "/api/v1/cameras", json={"name": "copy", "source": f"file://{clip}"}
+            "/api/v1/cameras",
+            json={"name": "copy", "source": f"file://{clip}", "purposes": ["crime_prevention"]},
         ).json()["id"]
         masked = client.post(
             "/api/v1/cameras",
@@ -48,6 +49,7 @@ def test_no_plaintext_at_rest_after_recording(
                 "name": "masked",
                 "source": "test://pattern?size=320x240&rate=10",
                 "masks": [{"points": [[0, 0], [0.5, 0], [0.5, 0.5]], "fill": "black"}],
+                "purposes": ["crime_prevention"],
             },
         ).json()["id"]
         wait_for_recordings(client, copied, 3)

@@ -57,8 +57,20 @@ def clock() -> ManualClock:
 def services(installation: Installation, clock: ManualClock) -> Iterator[Services]:
     built = Services.build(installation.settings(), clock)
     try:
-        built.cameras.add(name="door", source="test://pattern", retention_hours=24, actor="t")
-        built.cameras.add(name="yard", source="test://pattern", retention_hours=48, actor="t")
+        built.cameras.add(
+            name="door",
+            source="test://pattern",
+            retention_hours=24,
+            purposes=["crime_prevention"],
+            actor="t",
+        )
+        built.cameras.add(
+            name="yard",
+            source="test://pattern",
+            retention_hours=48,
+            purposes=["crime_prevention"],
+            actor="t",
+        )
         yield built
     finally:
         built.close()
@@ -192,8 +204,12 @@ def test_disk_pressure_deletes_oldest_unheld_first_and_never_held(
 
 
 def check_pressure(services: Services, clock: ManualClock, keep_free: int) -> None:
-    services.cameras.add(name="door", source="test://pattern", actor="t")
-    services.cameras.add(name="yard", source="test://pattern", actor="t")
+    services.cameras.add(
+        name="door", source="test://pattern", purposes=["crime_prevention"], actor="t"
+    )
+    services.cameras.add(
+        name="yard", source="test://pattern", purposes=["crime_prevention"], actor="t"
+    )
     move_to(clock, T0 + timedelta(hours=5))
     door = day_of_segments(services, 1, hours=2)  # T0, T0+30m, .., T0+90m
     yard = [write_segment(services, 2, T0 + timedelta(minutes=15 + 30 * n)).id for n in range(4)]

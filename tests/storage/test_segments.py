@@ -25,7 +25,9 @@ CHUNK = 64 * 1024 + TAG_SIZE
 def services(installation: Installation) -> Iterator[Services]:
     built = Services.build(installation.settings())
     try:
-        built.cameras.add(name="door", source="test://pattern", actor="t")
+        built.cameras.add(
+            name="door", source="test://pattern", purposes=["crime_prevention"], actor="t"
+        )
         yield built
     finally:
         built.close()

@@ -70,7 +70,11 @@ PASSWORD = "tall-orange-kettle-7"
 
 def add_camera(server: RunningServer, name: str) -> CameraRecord:
     return server.services.cameras.add(
-        name=name, source="test://pattern?size=160x120&rate=2", retention_hours=24, actor="test"
+        name=name,
+        source="test://pattern?size=160x120&rate=2",
+        retention_hours=24,
+        purposes=["crime_prevention"],
+        actor="test",
     )
 
 

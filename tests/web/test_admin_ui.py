@@ -37,7 +37,9 @@ def test_admin_creates_a_user_grants_a_camera_and_the_user_sees_only_it(
     errors = no_errors(page)
 
     nav = page.get_by_role("navigation", name="Administration")
-    expect(nav.get_by_role("link")).to_have_text(["Users", "Permissions", "Audit"], timeout=SLOW)
+    expect(nav.get_by_role("link")).to_have_text(
+        ["Users", "Permissions", "Audit", "Compliance", "Privacy records"], timeout=SLOW
+    )
     nav.get_by_role("link", name="Users").click()
     expect(page).to_have_url(f"{server.url}/admin/users")
     expect(page.locator("#users tbody tr")).to_have_count(1, timeout=SLOW)
@@ -132,11 +134,11 @@ def test_pages_refuse_those_without_the_rights(
         "auditor or administrator rights required", timeout=SLOW
     )
 
-    # An auditor gets the audit log, and only that link.
+    # An auditor gets the audit log and the compliance dashboard, and only those links.
     auditor = browser.new_context().new_page()
     log_in_as(auditor, server, "audrey", PASSWORD)
     nav = auditor.get_by_role("navigation", name="Administration")
-    expect(nav.get_by_role("link")).to_have_text(["Audit"], timeout=SLOW)
+    expect(nav.get_by_role("link")).to_have_text(["Audit", "Compliance"], timeout=SLOW)
     nav.get_by_role("link", name="Audit").click()
     expect(auditor.locator("#audit tbody")).to_have_attribute("data-ready", "true", timeout=SLOW)
     expect(auditor.locator("#audit tbody tr").first).to_contain_text("audit.read")

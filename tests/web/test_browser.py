@@ -26,6 +26,7 @@ def test_login_camera_list_and_live_test_pattern(
         name="Test pattern",
         source="test://pattern?size=320x240&rate=15",
         retention_hours=24,
+        purposes=["crime_prevention"],
         actor="test",
     )
     page = browser.new_page()

@@ -34,7 +34,11 @@ def saved_masks(server: RunningServer, camera_id: int) -> list[dict[str, object]
 
 def test_draw_move_fill_and_delete_with_a_mouse(server: RunningServer, browser: Browser) -> None:
     camera = server.services.cameras.add(
-        name="Till", source="test://pattern?size=320x240&rate=10", retention_hours=24, actor="test"
+        name="Till",
+        source="test://pattern?size=320x240&rate=10",
+        retention_hours=24,
+        purposes=["crime_prevention"],
+        actor="test",
     )
     page = browser.new_page()
     open_editor(page, server, camera.id)
@@ -74,7 +78,11 @@ def test_draw_by_touch_and_see_the_error_for_a_bad_mask(
     server: RunningServer, browser: Browser
 ) -> None:
     camera = server.services.cameras.add(
-        name="Door", source="test://pattern?size=320x240&rate=10", retention_hours=24, actor="test"
+        name="Door",
+        source="test://pattern?size=320x240&rate=10",
+        retention_hours=24,
+        purposes=["crime_prevention"],
+        actor="test",
     )
     context = browser.new_context(has_touch=True, viewport={"width": 420, "height": 800})
     page = context.new_page()

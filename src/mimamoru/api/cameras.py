@@ -69,7 +69,7 @@ def build_router(deps: Dependencies) -> APIRouter:
         response_model=CameraOut,
         status_code=status.HTTP_201_CREATED,
         responses={422: {"model": ErrorOut}, 403: {"model": ErrorOut}},
-        summary="Add a camera (admin); recording starts within seconds",
+        summary="Add a camera (admin); recording starts within seconds once it has a purpose",
     )
     def add_camera(
         body: CameraCreate, principal: Annotated[Principal, Depends(deps.admin)]
@@ -81,6 +81,7 @@ def build_router(deps: Dependencies) -> APIRouter:
                 retention_hours=body.retention_hours,
                 retention_justification=body.retention_justification,
                 masks=parse_masks(body.masks),
+                purposes=body.purposes,
                 actor=principal.username,
             )
         except MimamoruError as exc:

@@ -196,6 +196,15 @@ class Dependencies:
             )
         return principal
 
+    def oversight(self, request: Request) -> Principal:
+        """Managers, administrators and auditors: compliance dashboard, provision register."""
+        principal = self.interactive(request).principal
+        if principal.role not in (Role.ADMIN, Role.MANAGER, Role.AUDITOR):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "manager, auditor or administrator rights required"
+            )
+        return principal
+
     def camera(self, operation: Operation) -> CameraAccess:
         return CameraAccess(self, operation)
 
@@ -219,15 +228,6 @@ class Dependencies:
 
     def existing_export(self) -> ExportAccess:
         return ExportAccess(self)
-
-    def register_reader(self, request: Request) -> Principal:
-        """Managers, administrators and auditors: the provision register (APPI Arts. 29-30)."""
-        principal = self.interactive(request).principal
-        if principal.role not in (Role.ADMIN, Role.MANAGER, Role.AUDITOR):
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN, "manager, auditor or administrator rights required"
-            )
-        return principal
 
 
 class GatedAccess:

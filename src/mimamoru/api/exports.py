@@ -200,7 +200,7 @@ def build_router(deps: Dependencies) -> APIRouter:
         summary="The register of provision to third parties (managers, auditors, admins)",
     )
     def provisions(
-        principal: Annotated[Principal, Depends(deps.register_reader)],
+        principal: Annotated[Principal, Depends(deps.oversight)],
     ) -> list[ProvisionOut]:
         entries = services.exports.register.list()
         services.audit.append(
@@ -217,7 +217,7 @@ def build_router(deps: Dependencies) -> APIRouter:
         responses={200: {"content": {"text/csv": {}}}},
         summary="The provision register as CSV",
     )
-    def provisions_csv(principal: Annotated[Principal, Depends(deps.register_reader)]) -> Response:
+    def provisions_csv(principal: Annotated[Principal, Depends(deps.oversight)]) -> Response:
         text = services.exports.register.csv_text()
         services.audit.append(
             actor=principal.username,

@@ -88,6 +88,15 @@ class CameraCreate(Strict):
     masks: list[dict[str, Any]] = Field(
         default_factory=list, description=MASKS_DESCRIPTION, examples=[MASKS_EXAMPLE]
     )
+    purposes: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description=(
+            "Purpose codes from the registry (GET /api/v1/purposes); a camera records only "
+            "once it has at least one (APPI Art. 17)"
+        ),
+        examples=[["crime_prevention"]],
+    )
 
 
 class CameraPatch(Strict):

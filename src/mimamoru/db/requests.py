@@ -124,6 +124,24 @@ def count_pending(session: Session, camera_ids: Sequence[int] | None, not_by: in
     return session.scalar(query) or 0
 
 
+def pending_overview(session: Session) -> list[tuple[int, str, str, str, datetime]]:
+    """Every pending request as (id, camera name, operation, requester, created), oldest first."""
+    rows = session.execute(
+        select(
+            AccessRequest.id,
+            Camera.name,
+            AccessRequest.operation,
+            User.username,
+            AccessRequest.created_at,
+        )
+        .join(Camera, Camera.id == AccessRequest.camera_id)
+        .join(User, User.id == AccessRequest.requester_id)
+        .where(AccessRequest.state == PENDING)
+        .order_by(AccessRequest.created_at, AccessRequest.id)
+    ).all()
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in rows]
+
+
 # The gate's statements, built once with bind parameters (as in db/grants.py). An approval
 # counts while its state is approved and its time is not up, whatever the stored state says
 # later: the gate never waits for the expiry sweep.

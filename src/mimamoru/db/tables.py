@@ -6,12 +6,13 @@ Schema changes go through an Alembic migration in ``db/migrations/versions``;
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -472,3 +473,140 @@ class AccessDecision(Base):
     decision: Mapped[str] = mapped_column(String(8))
     comment: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- Compliance: the operator, sites, purposes of use, signs and reviews (APPI) ----------
+
+
+class OperatorProfile(Base):
+    """Who runs the cameras and how to reach them: one row (id 1), published on /privacy."""
+
+    __tablename__ = "operator_profile"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_operator_profile_single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    business_name: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    representative: Mapped[str] = mapped_column(Text, default="")
+    contact_department: Mapped[str] = mapped_column(Text, default="")
+    contact_phone: Mapped[str] = mapped_column(Text, default="")
+    contact_email: Mapped[str] = mapped_column(Text, default="")
+    contact_postal: Mapped[str] = mapped_column(Text, default="")
+    request_procedure: Mapped[str] = mapped_column(Text, default="")
+    security_measures: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class StorageLocation(Base):
+    """Where footage is kept, by country: outside Japan needs a note on that regime (Art. 28)."""
+
+    __tablename__ = "storage_locations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    country: Mapped[str] = mapped_column(String(100), default="Japan")
+    regime_note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Site(Base):
+    """A place with cameras (a shop, a car park). A private site is unnamed on the notice."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    address: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Purpose(Base):
+    """An entry of the purposes-of-use registry (Art. 17), in Japanese and English."""
+
+    __tablename__ = "purposes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name_ja: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    description_ja: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CameraSite(Base):
+    __tablename__ = "camera_sites"
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="RESTRICT"), index=True)
+
+
+class CameraPurpose(Base):
+    """A camera's current purposes; a camera without a row here does not record."""
+
+    __tablename__ = "camera_purposes"
+
+    camera_id: Mapped[int] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), primary_key=True
+    )
+    purpose_id: Mapped[int] = mapped_column(
+        ForeignKey("purposes.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class CameraPurposeChange(Base):
+    """Every change of a camera's purposes: who, when, the codes before and after."""
+
+    __tablename__ = "camera_purpose_changes"
+    __table_args__ = (UniqueConstraint("camera_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    before: Mapped[str] = mapped_column(Text)  # JSON list of purpose codes
+    after: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SignAttestation(Base):
+    """ "The sign for this camera is up": when, by whom, for which version of its purposes.
+
+    The photo is a sealed file (crypto/sealed.py) under the installation's sign-photo secret.
+    """
+
+    __tablename__ = "sign_attestations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    camera_id: Mapped[int] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), index=True)
+    installed_on: Mapped[date] = mapped_column(Date)
+    installed_by: Mapped[str] = mapped_column(String(100))
+    purpose_version: Mapped[int] = mapped_column(Integer)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    photo_type: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    photo_context: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ComplianceReview(Base):
+    """A review done: ``masks`` (of one camera) or ``permissions`` (of the installation)."""
+
+    __tablename__ = "compliance_reviews"
+    __table_args__ = (Index("ix_compliance_reviews_kind_camera", "kind", "camera_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    camera_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cameras.id", ondelete="CASCADE"), nullable=True
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by: Mapped[str] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -40,6 +40,9 @@ class CameraDefinition:
     source: str
     mask_version: int = 0
     masks: tuple[Mask, ...] = ()
+    # Why this camera must not record (e.g. no purpose of use); it is then not started, and
+    # a running recorder is stopped, with this as the reason in its status.
+    blocked_reason: str | None = None
 
     @property
     def restart_key(self) -> tuple[int, str, str]:
@@ -123,7 +126,9 @@ class Supervisor:
                 logger.exception("reconciling cameras failed; will retry")
 
     def reconcile(self) -> None:
-        wanted = {camera.camera_id: camera for camera in self._load_cameras()}
+        loaded = self._load_cameras()
+        wanted = {camera.camera_id: camera for camera in loaded if not camera.blocked_reason}
+        blocked = {camera.camera_id: camera for camera in loaded if camera.blocked_reason}
         with self._lock:
             for camera_id in list(self._running):
                 item = self._running[camera_id]
@@ -143,6 +148,17 @@ class Supervisor:
             for camera_id, definition in wanted.items():
                 if camera_id not in self._running and self._invalid.get(camera_id) != definition:
                     self._launch(definition)
+            for camera_id, definition in blocked.items():
+                self._invalid.pop(camera_id, None)
+                status = self._statuses.get(camera_id)
+                snapshot = status.snapshot() if status is not None else None
+                if snapshot is None or (snapshot.state, snapshot.reason) != (
+                    CameraState.STOPPED,
+                    definition.blocked_reason,
+                ):
+                    status = CameraStatus(self._clock)
+                    status.set_state(CameraState.STOPPED, definition.blocked_reason)
+                    self._statuses[camera_id] = status
 
     def _watch(self, camera_id: int, item: _Running) -> None:
         if not item.thread.is_alive():

@@ -13,6 +13,7 @@ from mimamoru.access.principal import Principal
 from mimamoru.access.sessions import csrf_token
 from mimamoru.api.deps import SESSION_COOKIE, Dependencies, client_address, token_from
 from mimamoru.web import i18n
+from mimamoru.web.notice import mount_notice
 
 WEB_DIR = Path(__file__).parent
 
@@ -76,6 +77,11 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         ("/admin/users", "admin_users.html"),
         ("/admin/permissions", "admin_permissions.html"),
         ("/audit", "audit.html"),
+        # Compliance: the dashboard (managers, auditors, admins), the records (admins) and
+        # a sign's preview; the API decides who sees what.
+        ("/compliance", "compliance.html"),
+        ("/admin/compliance", "admin_compliance.html"),
+        ("/signage", "signage.html"),
     ):
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse
@@ -108,3 +114,4 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
     app.add_api_route(
         "/requests", requests_page, include_in_schema=False, response_class=HTMLResponse
     )
+    mount_notice(app, deps, templates)

@@ -78,8 +78,10 @@ function formatTime(iso) {
 
 // Links to the administration pages, by role; the API decides, these only save a detour.
 const ROLE_NAV = {
-  admin: [["/admin/users", t("Users")], ["/admin/permissions", t("Permissions")], ["/audit", t("Audit")]],
-  auditor: [["/audit", t("Audit")]],
+  admin: [["/admin/users", t("Users")], ["/admin/permissions", t("Permissions")], ["/audit", t("Audit")],
+    ["/compliance", t("Compliance")], ["/admin/compliance", t("Privacy records")]],
+  manager: [["/compliance", t("Compliance")]],
+  auditor: [["/audit", t("Audit")], ["/compliance", t("Compliance")]],
 };
 
 let mePromise = null;
