@@ -20,7 +20,7 @@ T0 = datetime(2026, 11, 28, tzinfo=UTC)
 def test_upgrade_seeds_purposes_and_blocks_cameras_without_one(database_url: str) -> None:
     database = Database(database_url)
     try:
-        command.upgrade(alembic_config(database), "0009")
+        command.upgrade(alembic_config(database), "0011")
         with database.engine.begin() as connection:
             connection.execute(
                 sa.text(
@@ -40,7 +40,7 @@ def test_upgrade_seeds_purposes_and_blocks_cameras_without_one(database_url: str
         [door] = cameras.recorder_definitions()
         assert door.blocked_reason == NO_PURPOSE_REASON
 
-        command.downgrade(alembic_config(database), "0009")
+        command.downgrade(alembic_config(database), "0011")
         with database.engine.connect() as connection:
             tables = set(sa.inspect(connection).get_table_names())
             assert "purposes" not in tables and "operator_profile" not in tables

@@ -7,7 +7,7 @@ no purpose: from this version a camera without one does not record, so an upgrad
 installation must give each camera its purposes (the CHANGELOG says so).
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-11-29
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 revision: str = "0012"
 # The lead re-chains this onto the head of main at merge time.
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
