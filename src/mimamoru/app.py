@@ -22,6 +22,7 @@ from mimamoru.api import (
     recordings,
     storage,
     system,
+    timeline,
     user_security,
     users,
 )
@@ -80,6 +81,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(camera_groups.build_router(deps), prefix=API_PREFIX)
     app.include_router(audit.build_router(deps), prefix=API_PREFIX)
+    app.include_router(timeline.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)

@@ -157,6 +157,7 @@ POLICY: dict[RouteKey, Policy] = {
     ("WS", f"{API}/cameras/{{camera_id}}/live"): camera(Operation.LIVE),
     ("POST", f"{API}/holds"): camera(Operation.CONFIGURE),
     ("DELETE", f"{API}/holds/{{hold_id}}"): camera(Operation.CONFIGURE),
+    ("GET", f"{API}/cameras/{{camera_id}}/timeline"): camera(Operation.PLAYBACK),
     # Administrators.
     ("POST", f"{API}/cameras"): ADMIN,
     ("GET", f"{API}/storage"): ADMIN,

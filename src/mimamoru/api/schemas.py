@@ -123,6 +123,11 @@ class CameraOut(BaseModel):
     masks: list[MaskOut]
     mask_version: int = Field(description="Increases with every change of the masks")
     created_at: datetime
+    operations: list[str] = Field(
+        default_factory=list,
+        description="What the caller may do with this camera besides seeing it: live, "
+        "playback, configure (as the gate decides now)",
+    )
 
 
 class RecordingOut(BaseModel):
