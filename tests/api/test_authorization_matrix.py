@@ -135,6 +135,8 @@ POLICY: dict[RouteKey, Policy] = {
     ("GET", "/admin/users"): PAGE,
     ("GET", "/admin/permissions"): PAGE,
     ("GET", "/audit"): PAGE,
+    ("GET", "/grid"): PAGE,
+    ("GET", "/playback"): PAGE,
     # The caller's own account.
     ("GET", f"{API}/auth/me"): SELF,
     ("POST", f"{API}/auth/logout"): PERSON,

@@ -66,6 +66,8 @@ NOT_CAMERA_DATA = {
     "/admin/permissions": "page shell without data; grants come from the admin-only API",
     "/audit": "page shell without data; entries come from the auditor/admin-only API",
     "/static": "CSS and JavaScript only",
+    "/grid": "page shell; cameras and video come from the gated API and WebSocket",
+    "/playback": "page shell; timeline and recordings come from the gated API",
 }
 
 

@@ -47,6 +47,8 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
             context = {
                 "version": __version__,
                 "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),
+                # Pages show times in the site's zone, whatever the viewer's computer says.
+                "site_timezone": deps.services.settings.site.timezone,
             }
             return templates.TemplateResponse(request, template, context)
 
@@ -62,6 +64,9 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         ("/admin/users", "admin_users.html"),
         ("/admin/permissions", "admin_permissions.html"),
         ("/audit", "audit.html"),
+        # Watching: the camera grid and recorded playback (video through the gated API).
+        ("/grid", "grid.html"),
+        ("/playback", "playback.html"),
     ):
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse
