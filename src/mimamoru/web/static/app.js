@@ -224,6 +224,8 @@ async function livePage() {
     text(status, state === "live" ? "Live" : "Reconnecting…");
     video.dataset.state = state;
   });
+  // ?latency=1: live latency from the test pattern's time stripe (static/timestripe.js).
+  if (typeof showLatencyOverlay === "function") showLatencyOverlay(video);
   await loadRecordings(cameraId);
   // New segments are finished every few seconds; keep the list current while the page is open.
   setInterval(() => loadRecordings(cameraId), RECORDINGS_REFRESH_MS);
