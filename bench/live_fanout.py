@@ -15,15 +15,25 @@ clock overlay and the time stripe, libx264 with the default recording settings).
    99 and ``cpu_50_vs_1`` is cpu_percent_50 / cpu_percent_1 (target ≤ 1.10).
    ``client_cpu_percent_N`` is what the clients themselves cost this process (they share
    the machine's cores with the server).
-2. Latency. Debian's Chromium (Playwright, headless) logs in and opens the live page with
+2. Delivery. One headless client stamps each fragment as it arrives, then (afterwards, so
+   decoding does not delay the next arrival) decodes it and reads the time stripe of its
+   first and last frames: ``delivery_last_frame_p50_ms`` is arrival - capture of the
+   fragment's last frame (encode, mux, fan-out, TLS, loopback: the server's own delay), and
+   ``delivery_first_frame_p50_ms`` adds the fragment's duration (a fragment leaves the
+   server only when complete, one keyframe interval after its first frame).
+3. Latency. Debian's Chromium (Playwright, headless) logs in and opens the live page with
    ``?latency=1``; for ``--seconds`` it reads the time stripe of each presented frame and
    takes page clock - capture time (one machine, one clock): ``latency_p50_ms`` and
    ``latency_p95_ms`` (target ≤ 1000 ms on loopback).
-3. The peer: the FFmpeg command line encoding the same 1080p15 pattern in real time
+4. The peer: the FFmpeg command line encoding the same 1080p15 pattern in real time
    (``ffmpeg -re -f lavfi -i testsrc2=size=1920x1080:rate=15 -c:v libx264 -preset veryfast
    -tune zerolatency -crf 23 -g 15 -f mp4 (fragmented) /dev/null``):
    ``ffmpeg_encode_cpu_percent``. It runs after the server has stopped, so they do not
    compete; the per-viewer cost is to be read against it.
+
+Delivery and latency are measured first, then the fan-out steps, so that a machine too busy
+to encode in real time (the test pattern then runs slow and its stamps fall behind) shows it
+in the fan-out figures rather than in the latency.
 
     .venv/bin/python bench/live_fanout.py [--seconds 15]
 
@@ -36,6 +46,7 @@ import argparse
 import asyncio
 import base64
 import hashlib
+import io
 import json
 import math
 import os
@@ -52,14 +63,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import sync_playwright
 from websockets.asyncio.client import connect
+from websockets.sync.client import connect as connect_sync
 
 from benchlib import cpu_children, cpu_self, rounded
 from mimamoru.installation import init_installation
+from mimamoru.media.timestripe import read_stripe
 from mimamoru.services import Services
 from mimamoru.settings import load_settings
 
@@ -241,6 +255,41 @@ def fanout(pid: int, url: str, token: str, ca: ssl.SSLContext, seconds: float) -
     return result
 
 
+def delivery(ws_url: str, token: str, ca: ssl.SSLContext, seconds: float) -> dict[str, Any]:
+    arrivals: list[tuple[float, bytes]] = []
+    init = b""
+    with connect_sync(
+        ws_url, ssl=ca, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None
+    ) as viewer:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            message = viewer.recv(timeout=60)
+            arrived = time.time() * 1000
+            if isinstance(message, str):
+                init = bytes(viewer.recv(timeout=60))
+            elif init:
+                arrivals.append((arrived, init + message))
+    first: list[float] = []
+    last: list[float] = []
+    for arrived, data in arrivals:
+        with av.open(io.BytesIO(data)) as container:
+            frames = list(container.decode(video=0))
+        if not frames:
+            continue
+        stamps = [read_stripe(f.to_ndarray(format="gray")) for f in (frames[0], frames[-1])]
+        if stamps[0] is not None and stamps[1] is not None:
+            first.append(arrived - stamps[0])
+            last.append(arrived - stamps[1])
+    if not last:
+        raise RuntimeError("no fragment with a readable time stripe arrived")
+    return {
+        "delivery_fragments": len(last),
+        "delivery_last_frame_p50_ms": statistics.median(last),
+        "delivery_last_frame_p95_ms": percentile(last, 0.95),
+        "delivery_first_frame_p50_ms": statistics.median(first),
+    }
+
+
 def spki_hash(cert_pem: Path) -> str:
     certificate = x509.load_pem_x509_certificates(cert_pem.read_bytes())[0]
     spki = certificate.public_key().public_bytes(
@@ -328,8 +377,9 @@ def main() -> None:
                 token = response.json()["token"]
             ws_url = f"wss://localhost:{port}/api/v1/cameras/{camera_id}/live"
             time.sleep(WARM_UP_SECONDS)  # the recorder connects and starts encoding
-            result.update(fanout(pid, ws_url, token, ca, args.seconds))
+            result.update(delivery(ws_url, token, ca, args.seconds))
             result.update(latency(url, camera_id, data_dir, args.seconds))
+            result.update(fanout(pid, ws_url, token, ca, args.seconds))
         result["ffmpeg_encode_cpu_percent"] = ffmpeg_peer(args.seconds)
     result["cpu_50_vs_1"] = result["cpu_percent_50"] / result["cpu_percent_1"]
     result["per_viewer_cpu_percent"] = (result["cpu_percent_100"] - result["cpu_percent_1"]) / 99

@@ -129,7 +129,7 @@ class Recorder:
         if job.source.burn_in_clock:
             filters.append(ClockOverlay())
         if job.source.time_stripe:
-            filters.append(TimeStripe())
+            filters.append(TimeStripe(clock))
         self._filters: list[FrameFilter] = filters
         self._encoder = EncoderSettings(
             settings.encoder_preset,

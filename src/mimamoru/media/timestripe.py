@@ -26,6 +26,7 @@ import av
 import numpy as np
 import numpy.typing as npt
 
+from mimamoru.clock import Clock
 from mimamoru.media.filters import luma_plane, plane_view
 
 TIME_BITS = 48
@@ -145,18 +146,25 @@ def decode_bits(bits: list[int]) -> int | None:
 
 
 class TimeStripe:
-    """Frame filter: burns the frame's wall-clock time into a stripe at the top.
+    """Frame filter: burns the frame's capture time into a stripe at the top.
 
-    The time is the recorder's wall time for the frame, which comes from the
-    injectable clock seam (:mod:`mimamoru.clock`) through the recorder's timeline;
-    for a paced source such as the test pattern that is the moment the frame was
-    released, i.e. its capture time. The band is neutral grey in chroma so the
-    blocks stay pure black and white whatever the picture underneath.
+    The time is read from the injectable clock seam (:mod:`mimamoru.clock`) as the
+    frame enters the filters, not taken from the recorder's timeline (``wall_time``).
+    The test pattern is generated on demand, so this moment is its capture: on a
+    machine too busy to encode in real time the generated picture runs slow and its
+    timeline falls ever further behind the real clock, and stamping the timeline
+    would charge that slow motion to live delivery. Everything after capture —
+    masks, encode, segmenting, fan-out, network, the browser — is in the figure.
+    The band is neutral grey in chroma so the blocks stay pure black and white
+    whatever the picture underneath.
     """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
 
     def apply(self, frame: av.VideoFrame, wall_time: datetime) -> av.VideoFrame:
         luma = luma_plane(frame)
-        draw_stripe(luma, to_milliseconds(wall_time))
+        draw_stripe(luma, to_milliseconds(self._clock.now()))
         band = geometry(luma.shape[1]).height
         for chroma_index in (1, 2):
             plane_view(frame, chroma_index)[: band // 2, :] = 128
