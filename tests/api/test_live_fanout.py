@@ -190,11 +190,12 @@ def test_a_stalled_viewer_is_skipped_forward_and_costs_bounded_memory(
     assert all(f.keyframe_first and None not in f.stamps for f in received)
     jumps = [after.first - before.last for before, after in itertools.pairwise(received)]
     assert max(jumps) > 1000, f"no skip forward in the stalled viewer's stream: {jumps}"
-    # The steady viewer saw an unbroken picture: each fragment continues the previous one.
+    # The steady viewer lost nothing (its drop counter is 0, above) and saw a clean picture:
+    # every fragment whole, in order. (Gaps between capture times are not checked: on a busy
+    # machine the pattern itself is captured late, which says nothing about the fan-out.)
     assert len(steady.fragments) >= 6
     assert all(f.keyframe_first and None not in f.stamps for f in steady.fragments)
-    gaps = [b.first - a.last for a, b in itertools.pairwise(steady.fragments)]
-    assert max(gaps) < 250, f"the steady viewer was skipped too: {gaps}"
+    assert all(a.last < b.first for a, b in itertools.pairwise(steady.fragments))
 
 
 def test_a_viewer_that_stops_reading_for_good_is_disconnected_and_audited(
