@@ -83,7 +83,7 @@ def parse_source(url: str) -> SourceSpec:
 
 def _parse_test_source(url: str, netloc: str, path: str, query: str) -> SourceSpec:
     if netloc != "pattern" or path not in ("", "/"):
-        raise SourceError("test sources are written test://pattern[?size=WxH&rate=N]")
+        raise SourceError("test sources are written test://pattern[?size=WxH&rate=N&clock=0|1]")
     params = parse_qs(query, keep_blank_values=True, strict_parsing=False)
     unknown = set(params) - {"size", "rate", "clock"}
     if unknown:
