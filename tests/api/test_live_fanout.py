@@ -270,3 +270,36 @@ def test_fifty_viewers_of_one_camera_all_receive_the_same_fragments(
     assert max(peak) == viewers
     # One encode shared by all: some fragment reached every viewer byte for byte.
     assert set.intersection(*seen), "no fragment was common to all viewers"
+
+
+def test_a_stalled_viewer_whose_grant_is_removed_is_still_cut_off(server: RunningServer) -> None:
+    """The grant recheck runs beside the blocked send, not after it."""
+    camera_id, _admin_token = add_camera(server)
+    hub = hub_of(server, camera_id)
+    with server.client() as admin:
+        admin.headers["Authorization"] = f"Bearer {server.login(admin)}"
+        viewer = admin.post(
+            "/api/v1/users",
+            json={"username": "sam", "password": "a-much-longer-passphrase-8", "role": "viewer"},
+        ).json()
+        grants = {"grants": [{"camera_id": camera_id, "operations": ["live"]}]}
+        admin.put(f"/api/v1/users/{viewer['id']}/grants", json=grants).raise_for_status()
+        with server.client() as sam:
+            token = sam.post(
+                "/api/v1/auth/login",
+                json={"username": "sam", "password": "a-much-longer-passphrase-8"},
+            ).json()["token"]
+        with stalling_viewer(server, camera_id, token) as slow:
+            assert next_media(slow)[0] == "init"
+            # Not reading any more: wait until the server's send to it is blocked.
+            wait_until(lambda: any(s.dropped for s in hub.viewer_stats()), 60, "the send to block")
+            admin.put(f"/api/v1/users/{viewer['id']}/grants", json={"grants": []})
+            wait_until(
+                lambda: server.services.audit.search(action="access.live_stop"),
+                timeout=60,
+                what="the view to be ended",
+            )
+    detail = json.loads(server.services.audit.search(action="access.live_stop")[0].detail)
+    # Not "viewer stalled" (that takes 20 s of blocked sending): the recheck ended it.
+    assert detail["ended_by"] == "permission withdrawn"
+    wait_until(lambda: not hub.viewer_stats(), timeout=10, what="the viewer to be dropped")
