@@ -5,37 +5,37 @@ One real server (``python -m mimamoru serve``, its own process) records one came
 clock overlay and the time stripe, libx264 with the default recording settings). Then:
 
 1. Fan-out. Headless websocket clients (the ``websockets`` package, asyncio, in a thread of
-   this process) watch the camera's live socket, 0, 1, 10, 50 and 100 of them in turn. For
-   each count, after a warm-up, the server's CPU (user + system ticks from
-   ``/proc/<pid>/stat``, all threads) over ``--seconds`` of wall time as a percentage of
-   one core (``cpu_percent_N``), its RSS at the end (``rss_mb_N``), and the fewest
-   fragments any one client received in the window (``min_fragments_N``: every viewer got
-   data). ``cpu_percent_0`` is the baseline: the recorder (decode, overlays, encode, seal,
-   store) with nobody watching. ``per_viewer_cpu_percent`` is (100 viewers - 1 viewer) /
-   99 and ``cpu_50_vs_1`` is cpu_percent_50 / cpu_percent_1 (target ≤ 1.10).
-   ``client_cpu_percent_N`` is what the clients themselves cost this process (they share
-   the machine's cores with the server).
-2. Delivery. One headless client stamps each fragment as it arrives, then (afterwards, so
-   decoding does not delay the next arrival) decodes it and reads the time stripe of its
-   first and last frames: ``delivery_last_frame_p50_ms`` is arrival - capture of the
-   fragment's last frame (encode, mux, fan-out, TLS, loopback: the server's own delay), and
-   ``delivery_first_frame_p50_ms`` adds the fragment's duration (a fragment leaves the
-   server only when complete, one keyframe interval after its first frame).
+   this process) watch the camera's live socket: 0, 1, 10, 50 and 100 of them, each count
+   once per round (``--rounds``, 3; the order rotates from round to round so that noise on
+   the machine hits each count alike). For each count, after a warm-up, the server's CPU
+   (user + system ticks from ``/proc/<pid>/stat``, all threads) over ``--seconds`` (10) of
+   wall time as a percentage of one core (``cpu_percent_N``, the median over the rounds;
+   ``cpu_percent_N_range`` the lowest and highest), its RSS at the end (``rss_mb_N``), and
+   the fewest fragments any one client received in a window (``min_fragments_N``: every
+   viewer got data). ``cpu_percent_0`` is the baseline: the recorder (generate, overlays,
+   encode, seal, store) with nobody watching. ``per_viewer_cpu_percent`` is (100 viewers -
+   1 viewer) / 99 and ``cpu_50_vs_1`` is cpu_percent_50 / cpu_percent_1 (target <= 1.10).
+   ``client_cpu_percent_N`` is what the clients cost this process (on the same cores).
+2. Delivery (``--latency-seconds``, 20). One headless client stamps each fragment as it
+   arrives, then (afterwards, so that decoding does not delay the next arrival) decodes it
+   and reads the time stripe of its first and last frames: ``delivery_last_frame_p50_ms``
+   is arrival - capture of the fragment's last frame (encode, mux, fan-out, TLS, loopback:
+   the server's own delay), and ``delivery_first_frame_p50_ms`` adds the fragment's
+   duration (a fragment leaves the server only when complete, one keyframe interval after
+   its first frame was captured).
 3. Latency. Debian's Chromium (Playwright, headless) logs in and opens the live page with
-   ``?latency=1``; for ``--seconds`` it reads the time stripe of each presented frame and
-   takes page clock - capture time (one machine, one clock): ``latency_p50_ms`` and
-   ``latency_p95_ms`` (target ≤ 1000 ms on loopback).
+   ``?latency=1``; for ``--latency-seconds`` it reads the time stripe of each presented
+   frame and takes page clock - capture time (one machine, one clock): ``latency_p50_ms``
+   and ``latency_p95_ms`` (target <= 1000 ms on loopback).
 4. The peer: the FFmpeg command line encoding the same 1080p15 pattern in real time
    (``ffmpeg -re -f lavfi -i testsrc2=size=1920x1080:rate=15 -c:v libx264 -preset veryfast
    -tune zerolatency -crf 23 -g 15 -f mp4 (fragmented) /dev/null``):
-   ``ffmpeg_encode_cpu_percent``. It runs after the server has stopped, so they do not
+   ``ffmpeg_encode_cpu_percent``. It runs after the server has stopped, so that they do not
    compete; the per-viewer cost is to be read against it.
 
-Delivery and latency are measured first, then the fan-out steps, so that a machine too busy
-to encode in real time (the test pattern then runs slow and its stamps fall behind) shows it
-in the fan-out figures rather than in the latency.
+Delivery and latency are measured first, with no other viewer, then the fan-out steps.
 
-    .venv/bin/python bench/live_fanout.py [--seconds 15]
+    .venv/bin/python bench/live_fanout.py [--seconds 10] [--rounds 3] [--latency-seconds 20]
 
 Needs ``ffmpeg`` and ``/usr/bin/chromium``. Last line of stdout: one JSON object.
 """
@@ -45,6 +45,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import concurrent.futures
 import hashlib
 import io
 import json
@@ -169,7 +170,7 @@ def server_process(data_dir: Path, port: int, ca: ssl.SSLContext, log: Path) -> 
 
 
 class Viewers:
-    """Headless live viewers on an event loop in a background thread."""
+    """Headless live viewers on an event loop in a background thread; their number can change."""
 
     def __init__(self, url: str, token: str, ca: ssl.SSLContext) -> None:
         self._url = url
@@ -178,17 +179,22 @@ class Viewers:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
-        self._tasks: list[asyncio.Future[None]] = []
+        self._tasks: list[concurrent.futures.Future[None]] = []
         self.fragments: list[int] = []
         self.connected: list[bool] = []
         self.failures: list[str] = []
 
-    def add(self, count: int) -> None:
-        for _ in range(count):
-            index = len(self.fragments)
+    def set(self, count: int) -> None:
+        """Open or close viewers until ``count`` watch; wait until all of them are connected."""
+        while len(self._tasks) > count:
+            self._tasks.pop().cancel()
+            self.fragments.pop()
+            self.connected.pop()
+        while len(self._tasks) < count:
+            index = len(self._tasks)
             self.fragments.append(0)
             self.connected.append(False)
-            self._tasks.append(asyncio.run_coroutine_threadsafe(self._watch(index), self._loop))  # type: ignore[arg-type]
+            self._tasks.append(asyncio.run_coroutine_threadsafe(self._watch(index), self._loop))
         deadline = time.monotonic() + 120
         while not all(self.connected) and time.monotonic() < deadline:
             if self.failures:
@@ -216,42 +222,57 @@ class Viewers:
         return list(self.fragments)
 
     def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+        self.set(0)
         time.sleep(1)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
 
 
-def fanout(pid: int, url: str, token: str, ca: ssl.SSLContext, seconds: float) -> dict[str, Any]:
-    result: dict[str, Any] = {}
+def fanout(
+    pid: int, url: str, token: str, ca: ssl.SSLContext, seconds: float, rounds: int
+) -> dict[str, Any]:
+    """Each viewer count once per round, the order rotating; medians over the rounds."""
+    samples: dict[int, list[dict[str, float]]] = {count: [] for count in VIEWER_COUNTS}
     viewers = Viewers(url, token, ca)
     try:
-        for count in VIEWER_COUNTS:
-            viewers.add(count - len(viewers.fragments))
-            time.sleep(WARM_UP_SECONDS)
-            before_counts = viewers.counts()
-            server_before, client_before = process_cpu(pid), cpu_self()
-            started = time.perf_counter()
-            time.sleep(seconds)
-            wall = time.perf_counter() - started
-            server_cpu = process_cpu(pid) - server_before
-            client_cpu = cpu_self() - client_before
-            got = [after - b for after, b in zip(viewers.counts(), before_counts, strict=True)]
-            result[f"cpu_percent_{count}"] = 100 * server_cpu / wall
-            result[f"client_cpu_percent_{count}"] = 100 * client_cpu / wall
-            result[f"rss_mb_{count}"] = process_rss_mb(pid)
-            if count:
-                result[f"min_fragments_{count}"] = min(got)
-            if viewers.failures:
-                raise RuntimeError(f"viewers failed: {viewers.failures[:3]}")
-            print(
-                f"{count:3d} viewers: server {result[f'cpu_percent_{count}']:.1f} % CPU, "
-                f"RSS {result[f'rss_mb_{count}']:.0f} MB, fewest fragments {min(got, default=0)}",
-                file=sys.stderr,
-            )
+        for round_index in range(rounds):
+            shift = round_index % len(VIEWER_COUNTS)
+            for count in VIEWER_COUNTS[shift:] + VIEWER_COUNTS[:shift]:
+                viewers.set(count)
+                time.sleep(WARM_UP_SECONDS)
+                before_counts = viewers.counts()
+                server_before, client_before = process_cpu(pid), cpu_self()
+                started = time.perf_counter()
+                time.sleep(seconds)
+                wall = time.perf_counter() - started
+                server_cpu = process_cpu(pid) - server_before
+                client_cpu = cpu_self() - client_before
+                got = [a - b for a, b in zip(viewers.counts(), before_counts, strict=True)]
+                if viewers.failures:
+                    raise RuntimeError(f"viewers failed: {viewers.failures[:3]}")
+                sample = {
+                    "cpu": 100 * server_cpu / wall,
+                    "client_cpu": 100 * client_cpu / wall,
+                    "rss": process_rss_mb(pid),
+                    "fewest": float(min(got, default=0)),
+                }
+                samples[count].append(sample)
+                print(
+                    f"round {round_index + 1}, {count:3d} viewers: server {sample['cpu']:.1f} % "
+                    f"CPU, RSS {sample['rss']:.0f} MB, fewest fragments {min(got, default=0)}",
+                    file=sys.stderr,
+                )
     finally:
         viewers.close()
+    result: dict[str, Any] = {}
+    for count, runs in samples.items():
+        cpu = [run["cpu"] for run in runs]
+        result[f"cpu_percent_{count}"] = statistics.median(cpu)
+        result[f"cpu_percent_{count}_range"] = [round(min(cpu), 1), round(max(cpu), 1)]
+        result[f"client_cpu_percent_{count}"] = statistics.median(r["client_cpu"] for r in runs)
+        result[f"rss_mb_{count}"] = statistics.median(r["rss"] for r in runs)
+        if count:
+            result[f"min_fragments_{count}"] = int(min(r["fewest"] for r in runs))
     return result
 
 
@@ -358,7 +379,11 @@ def load_average() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--seconds", type=float, default=15.0, help="measuring window per step")
+    parser.add_argument("--seconds", type=float, default=10.0, help="measuring window per step")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over all viewer counts")
+    parser.add_argument(
+        "--latency-seconds", type=float, default=20.0, help="delivery and latency windows"
+    )
     args = parser.parse_args()
     result: dict[str, Any] = {"bench": "live_fanout", "camera": CAMERA, "cpus": os.cpu_count()}
     result["load_before"] = load_average()
@@ -377,9 +402,9 @@ def main() -> None:
                 token = response.json()["token"]
             ws_url = f"wss://localhost:{port}/api/v1/cameras/{camera_id}/live"
             time.sleep(WARM_UP_SECONDS)  # the recorder connects and starts encoding
-            result.update(delivery(ws_url, token, ca, args.seconds))
-            result.update(latency(url, camera_id, data_dir, args.seconds))
-            result.update(fanout(pid, ws_url, token, ca, args.seconds))
+            result.update(delivery(ws_url, token, ca, args.latency_seconds))
+            result.update(latency(url, camera_id, data_dir, args.latency_seconds))
+            result.update(fanout(pid, ws_url, token, ca, args.seconds, args.rounds))
         result["ffmpeg_encode_cpu_percent"] = ffmpeg_peer(args.seconds)
     result["cpu_50_vs_1"] = result["cpu_percent_50"] / result["cpu_percent_1"]
     result["per_viewer_cpu_percent"] = (result["cpu_percent_100"] - result["cpu_percent_1"]) / 99
