@@ -33,12 +33,13 @@ ZONE = ZoneInfo("Asia/Tokyo")  # the default site time zone
 
 
 def recording_camera(
-    server: RunningServer, name: str, segments: int
+    server: RunningServer, name: str, segments: int, stripe: bool = False
 ) -> tuple[int, list[SegmentRecord]]:
     """A camera that has recorded at least ``segments`` segments (1 s each in tests)."""
-    camera = server.services.cameras.add(
-        name=name, source=f"test://pattern?size=320x240&rate={FPS}", retention_hours=24, actor="t"
-    ).id
+    # The time stripe (media/timestripe.py) needs a picture at least 496 pixels wide.
+    size = "640x360&clock=1" if stripe else "320x240"
+    source = f"test://pattern?size={size}&rate={FPS}"
+    camera = server.services.cameras.add(name=name, source=source, retention_hours=24, actor="t").id
     since = server.services.clock.now() - timedelta(minutes=1)
 
     def recorded() -> list[SegmentRecord]:
@@ -63,6 +64,16 @@ def media_time(page: Page) -> float:
     return float(value)
 
 
+def stripe_ms(page: Page) -> int:
+    """The capture time burned into the picture shown (static/timestripe.js must be loaded)."""
+    page.wait_for_function(
+        "() => readTimeStripe(document.getElementById('playback-video')) !== null", timeout=SLOW
+    )
+    value = page.evaluate("readTimeStripe(document.getElementById('playback-video'))")
+    assert isinstance(value, int | float)
+    return int(value)
+
+
 def blur(page: Page) -> None:
     page.evaluate("document.activeElement && document.activeElement.blur()")
 
@@ -70,7 +81,8 @@ def blur(page: Page) -> None:
 def test_seek_play_across_segments_speeds_frames_and_keys(
     server: RunningServer, browser: Browser, tmp_path: Path, doc_screenshot: DocScreenshot
 ) -> None:
-    camera, segments = recording_camera(server, "Shop", 16)
+    # Wide enough for the time stripe (media/timestripe.py): each picture says when it was taken.
+    camera, segments = recording_camera(server, "Shop", 16, stripe=True)
     page = admin_page(browser, server, viewport={"width": 1280, "height": 800})
     errors = no_errors(page)
     page.goto(f"{server.url}/playback?camera={camera}")
@@ -94,6 +106,11 @@ def test_seek_play_across_segments_speeds_frames_and_keys(
     # The position in the segment's own video is the chosen time's distance from its start.
     assert abs(offset - (chosen - holder.start).total_seconds()) < 0.05
     assert abs(wall_ms(page) - chosen.timestamp() * 1000) < 2
+    # The picture's own timestamp, read from its time stripe, is the chosen time (± 1 s).
+    page.add_script_tag(url="/static/timestripe.js")
+    off_by = stripe_ms(page) - chosen.timestamp() * 1000
+    print(f"playback seek: picture's time stripe minus chosen time = {off_by:.0f} ms")
+    assert abs(off_by) <= 1000
     page.screenshot(path=str(tmp_path / "playback-seek.png"))
 
     # Frame by frame while paused: ±1 frame shows the next / previous frame of the segment.
@@ -142,6 +159,8 @@ def test_seek_play_across_segments_speeds_frames_and_keys(
         f"() => Number(document.getElementById('playback-time').dataset.wallMs) > {before + 4000}"
     )
     assert abs(wall_ms(page) - before - 5000) < 150
+    page.wait_for_function("() => !document.getElementById('playback-video').seeking")
+    assert abs(stripe_ms(page) - wall_ms(page)) <= 1000
     page.keyboard.press("ArrowLeft")
     page.wait_for_function(
         f"() => Number(document.getElementById('playback-time').dataset.wallMs) < {before + 1000}"

@@ -193,6 +193,8 @@ async function livePage() {
     video.dataset.state = state;
     status.dataset.state = state;
   });
+  // ?latency=1: live latency from the test pattern's time stripe (static/timestripe.js).
+  if (typeof showLatencyOverlay === "function") showLatencyOverlay(video);
   // The camera's state (offline, and since when) is polled; the video says the rest.
   setInterval(() => api(`/api/v1/cameras/${cameraId}`).then(showCamera).catch(() => null), 5000);
   if (!camera.operations.includes("playback")) {

@@ -74,6 +74,10 @@ async function playbackPage() {
     return;
   }
   text(document.getElementById("camera-name"), camera.name);
+  // Recordings play whatever the camera does now; its state (offline since when) is shown too.
+  const detail = document.getElementById("camera-detail");
+  text(detail, cameraStateText(camera));
+  detail.dataset.state = camera.status;
   const liveLink = document.getElementById("live-link");
   liveLink.href = `/live?camera=${cameraId}`;
   liveLink.hidden = !camera.operations.includes("live");
