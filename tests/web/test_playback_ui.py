@@ -83,6 +83,14 @@ def test_seek_play_across_segments_speeds_frames_and_keys(
 ) -> None:
     # Wide enough for the time stripe (media/timestripe.py): each picture says when it was taken.
     camera, segments = recording_camera(server, "Shop", 16, stripe=True)
+    server.services.holds.place(
+        camera_id=camera,
+        start=segments[0].start,
+        end=segments[2].end,
+        reason="incident 7",
+        expires=server.services.clock.now() + timedelta(days=7),
+        actor="test",
+    )
     page = admin_page(browser, server, viewport={"width": 1280, "height": 800})
     errors = no_errors(page)
     page.goto(f"{server.url}/playback?camera={camera}")
@@ -122,22 +130,28 @@ def test_seek_play_across_segments_speeds_frames_and_keys(
         return math.floor((media_time(page) - base) * FPS + 1e-6)
 
     first_frame = frame()
+    next_slot = base + (first_frame + 1) / FPS  # where the next frame begins
     page.keyboard.press(".")
     page.wait_for_function(
-        f"() => document.getElementById('playback-video').currentTime > {start + 0.01}"
+        f"() => document.getElementById('playback-video').currentTime >= {next_slot}"
     )
     page.wait_for_function("() => !document.getElementById('playback-video').seeking")
     assert frame() == first_frame + 1
     assert picture(page, "#playback-video") != first_picture
     page.keyboard.press(",")
     page.wait_for_function(
-        f"() => document.getElementById('playback-video').currentTime < {start + 0.05}"
+        f"() => document.getElementById('playback-video').currentTime < {next_slot - 0.0005}"
     )
     page.wait_for_function("() => !document.getElementById('playback-video').seeking")
     assert frame() == first_frame
     assert picture(page, "#playback-video") == first_picture
 
-    # Space plays on across segment boundaries, appended ahead into one continuous buffer.
+    # Space plays on across segment boundaries, appended ahead into one continuous buffer:
+    # the video never runs out of data on the way ("waiting"), so it never stalls.
+    page.evaluate(
+        "() => { window.stalls = 0; document.getElementById('playback-video')"
+        ".addEventListener('waiting', () => { window.stalls += 1; }); }"
+    )
     page.keyboard.press("Space")
     expect(page.locator("#playback-state")).to_have_text("Playing at 1\N{MULTIPLICATION SIGN}")
     later = holder.end + timedelta(seconds=2)
@@ -149,6 +163,7 @@ def test_seek_play_across_segments_speeds_frames_and_keys(
     assert video.get_attribute("data-segment") != str(holder.id)
     ranges = page.evaluate("document.getElementById('playback-video').buffered.length")
     assert ranges == 1, "segments joined without a gap in the media buffer"
+    assert page.evaluate("window.stalls") == 0
     page.keyboard.press("Space")
     expect(page.locator("#playback-state")).to_have_text("Paused")
 
@@ -184,6 +199,32 @@ def test_seek_play_across_segments_speeds_frames_and_keys(
     first, last = segments[0].start.timestamp() * 1000, server.services.clock.now().timestamp()
     page.wait_for_function("() => !document.getElementById('playback-video').seeking", timeout=SLOW)
     assert first - 1000 <= wall_ms(page) <= last * 1000
+
+    # Drag along it: the cursor follows the pointer, and letting go seeks there.
+    timeline = page.locator("#timeline").bounding_box()
+    assert timeline is not None
+    middle = box["y"] + box["height"] / 2
+    page.mouse.move(timeline["x"] + 5, middle)
+    page.mouse.down()
+    target_x = box["x"] + box["width"] * 0.8
+    page.mouse.move(target_x, middle, steps=8)
+    expect(page.locator("#timeline .cursor.preview")).to_be_visible()
+    page.mouse.up()
+    expect(page.locator("#timeline .cursor.preview")).to_be_hidden()
+    page.wait_for_function("() => !document.getElementById('playback-video').seeking", timeout=SLOW)
+    # The time under the pointer, from the bar's place: (pixels are ~0.6 s at this zoom).
+    range_end = max(
+        s.end
+        for s in server.services.segments.in_range(
+            camera, segments[0].start, server.services.clock.now() + timedelta(seconds=5)
+        )
+    )
+    span = (range_end - segments[0].start).total_seconds()
+    expected = segments[0].start.timestamp() + 0.8 * span
+    assert abs(wall_ms(page) / 1000 - expected) < 0.25 * span
+
+    # The evidence hold placed on the first seconds shows above the range.
+    expect(page.locator("#timeline .hold")).to_have_count(1)
 
     # "Now": the newest recording, playing.
     page.get_by_role("button", name="Now").click()
