@@ -94,6 +94,7 @@ async function gridPage() {
     });
     tile.addEventListener("click", () => toggle(camera.id));
     tile.addEventListener("keydown", (event) => {
+      if (event.target !== tile) return; // Enter on a link in the caption follows the link
       if (event.key === "Enter" || event.key === " ") { event.preventDefault(); toggle(camera.id); }
     });
     return { element: tile, stop, camera };

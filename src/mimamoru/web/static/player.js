@@ -152,7 +152,7 @@ class SegmentPlayer {
     if (generation !== this.generation) return;
     this.mediaSource = mediaSource;
     while (generation === this.generation && !this.loaded.length && this.nextIndex < this.pieces.length) {
-      await this.appendNext(generation);
+      if (!(await this.appendNext(generation))) break;
     }
     if (generation !== this.generation || !this.loaded.length) return;
     this.video.currentTime = this.loaded[0].mediaStart + intoSeconds;
@@ -167,8 +167,10 @@ class SegmentPlayer {
       await this.trim(generation);
       while (generation === this.generation && this.nextIndex < this.pieces.length && !this.busy) {
         const last = this.loaded[this.loaded.length - 1];
-        if (last && last.mediaEnd - this.video.currentTime >= PLAYER_AHEAD_S) break;
-        await this.appendNext(generation);
+        // Faster play eats the buffer faster: keep more ahead, up to 4 times as much.
+        const ahead = PLAYER_AHEAD_S * Math.min(4, Math.max(1, this.video.playbackRate));
+        if (last && last.mediaEnd - this.video.currentTime >= ahead) break;
+        if (!(await this.appendNext(generation))) break; // full: wait for the playhead to move
       }
     } catch (error) {
       this.onProblem(error.message);
@@ -192,6 +194,7 @@ class SegmentPlayer {
     }
   }
 
+  // Appends the next piece; false only when the browser's buffer is full.
   async appendNext(generation) {
     const piece = this.pieces[this.nextIndex];
     this.nextIndex += 1;
@@ -202,7 +205,7 @@ class SegmentPlayer {
         let detail = response.statusText;
         try { detail = (await response.json()).detail || detail; } catch (e) { /* not JSON */ }
         this.onProblem(PLAYER_STRINGS.segmentFailed(formatDateTime(piece.startMs), detail));
-        return;
+        return true; // skipped; go on with the next one
       }
       const bytes = new Uint8Array(await response.arrayBuffer());
       if (generation !== this.generation) return;
@@ -217,12 +220,20 @@ class SegmentPlayer {
       const last = this.loaded[this.loaded.length - 1];
       const mediaStart = last ? last.mediaEnd : 0;
       this.sourceBuffer.timestampOffset = mediaStart;
-      this.sourceBuffer.appendBuffer(bytes);
+      try {
+        this.sourceBuffer.appendBuffer(bytes);
+      } catch (error) {
+        if (error.name !== "QuotaExceededError") throw error;
+        // The browser's buffer is full: try this segment again after the next trim.
+        this.nextIndex -= 1;
+        return false;
+      }
       await whenUpdated(this.sourceBuffer);
       if (generation !== this.generation) return;
       const buffered = this.video.buffered;
       const mediaEnd = buffered.length ? buffered.end(buffered.length - 1) : mediaStart;
       this.loaded.push({ piece, mediaStart, mediaEnd });
+      return true;
     } finally {
       if (generation === this.generation) this.busy = false;
     }
