@@ -130,16 +130,18 @@ function loginPage() {
   });
 }
 
+// Camera states in words (the grid, the live and playback pages).
 const STATE_WORDS = {
   recording: "Recording", starting: "Starting", offline: "Offline", error: "Error", stopped: "Stopped",
+  since: (word, time) => `${word} since ${time}`,
 };
 
 // "Offline since 2026-11-29 10:15:03: the camera cannot be reached", or "" while recording.
 function cameraStateText(camera) {
   if (camera.status === "recording") return "";
   const word = STATE_WORDS[camera.status] || camera.status;
-  const since = camera.status_since ? ` since ${formatTime(camera.status_since)}` : "";
-  return `${word}${since}${camera.status_reason ? `: ${camera.status_reason}` : ""}`;
+  const state = camera.status_since ? STATE_WORDS.since(word, formatTime(camera.status_since)) : word;
+  return `${state}${camera.status_reason ? `: ${camera.status_reason}` : ""}`;
 }
 
 function statusBadge(camera) {
