@@ -11,6 +11,7 @@ const GRID_STRINGS = {
   enlarge: (name) => `${name}: press Enter to enlarge`,
   shrink: (name) => `${name}: press Enter or Escape to go back to the grid`,
   connecting: "Connecting…",
+  noPicture: "No picture",
   reconnecting: "Reconnecting…",
   ended: "Live view ended",
   live: "Live",
@@ -49,6 +50,12 @@ async function gridPage() {
     text(detail, cameraStateText(camera));
     detail.hidden = camera.status === "recording";
     tile.dataset.status = camera.status;
+    // No stream yet: say whether one is coming (the detail line below says why not).
+    const overlay = tile.querySelector(".tile-state");
+    if (tile.dataset.state === undefined) {
+      const waiting = camera.status === "recording" || camera.status === "starting";
+      text(overlay, waiting ? GRID_STRINGS.connecting : GRID_STRINGS.noPicture);
+    }
   }
 
   function makeTile(camera) {
