@@ -25,6 +25,7 @@ from mimamoru.api import (
     signs,
     storage,
     system,
+    timeline,
     user_security,
     users,
 )
@@ -90,6 +91,7 @@ def create_app(settings: Settings, services: Services, *, start_recorders: bool 
     app.include_router(exports_api.build_router(deps), prefix=API_PREFIX)
     app.include_router(compliance.build_router(deps), prefix=API_PREFIX)
     app.include_router(signs.build_router(deps), prefix=API_PREFIX)
+    app.include_router(timeline.build_router(deps), prefix=API_PREFIX)
     pages.mount(app, deps)
 
     @app.exception_handler(NotFoundError)

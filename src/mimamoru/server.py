@@ -76,6 +76,9 @@ class PreparedServer:
             ssl_certfile=str(settings.tls_cert_path) if context else None,
             ssl_context_factory=ssl_factory if context else None,
             ws="websockets-sansio",
+            # Live video is H.264 already: per-message deflate would compress every fragment
+            # once per viewer (a per-viewer CPU cost, the fan-out's enemy) for no gain.
+            ws_per_message_deflate=False,
             timeout_graceful_shutdown=5,
         )
         self.server = uvicorn.Server(config)

@@ -171,6 +171,8 @@ POLICY: dict[RouteKey, Policy] = {
     ("GET", "/admin/users"): PAGE,
     ("GET", "/admin/permissions"): PAGE,
     ("GET", "/audit"): PAGE,
+    ("GET", "/grid"): PAGE,
+    ("GET", "/playback"): PAGE,
     # The caller's own account.
     ("GET", f"{API}/auth/me"): SELF,
     ("POST", f"{API}/auth/logout"): PERSON,
@@ -193,6 +195,7 @@ POLICY: dict[RouteKey, Policy] = {
     ("WS", f"{API}/cameras/{{camera_id}}/live"): camera(Operation.LIVE),
     ("POST", f"{API}/holds"): camera(Operation.CONFIGURE),
     ("DELETE", f"{API}/holds/{{hold_id}}"): camera(Operation.CONFIGURE),
+    ("GET", f"{API}/cameras/{{camera_id}}/timeline"): camera(Operation.PLAYBACK),
     # Administrators.
     ("POST", f"{API}/cameras"): ADMIN,
     ("GET", f"{API}/storage"): ADMIN,

@@ -101,6 +101,8 @@ NOT_CAMERA_DATA = {
     "/compliance": "page shell without data; the dashboard comes from its API",
     "/admin/compliance": "page shell without data; records come from the admin-only API",
     "/signage": "page shell without data; the sign comes from the gated API",
+    "/grid": "page shell; cameras and video come from the gated API and WebSocket",
+    "/playback": "page shell; timeline and recordings come from the gated API",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -104,3 +104,58 @@ def no_errors(page: Page) -> list[str]:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+DOC_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+DOC_VIEWPORT = (1280, 800)
+DOC_SCREENSHOT_LIMIT = 400_000  # bytes: the PNGs live in the repository
+
+DocScreenshot = Callable[..., Path]
+
+
+@pytest.fixture
+def doc_screenshot() -> DocScreenshot:
+    """``doc_screenshot(page, name, viewport=(w, h))`` saves ``docs/screenshots/<name>.png``.
+
+    The documentation shows what the tests saw: the picture is retaken on every run, at
+    1280x800 unless another viewport is given (``viewport=None`` keeps the page's own).
+    """
+
+    def take(page: Page, name: str, viewport: tuple[int, int] | None = DOC_VIEWPORT) -> Path:
+        if viewport is not None:
+            size = page.viewport_size
+            if size is None or (size["width"], size["height"]) != viewport:
+                page.set_viewport_size({"width": viewport[0], "height": viewport[1]})
+                page.wait_for_timeout(500)  # let the layout settle at the new size
+        page.evaluate("window.scrollTo(0, 0)")
+        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = DOC_SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), type="png")
+        size_bytes = path.stat().st_size
+        assert size_bytes < DOC_SCREENSHOT_LIMIT, f"{path.name} is {size_bytes} bytes"
+        return path
+
+    return take
+
+
+# A checksum of the picture a <video> shows now, drawn through a canvas.
+PICTURE_JS = """(selector) => {
+  const video = document.querySelector(selector);
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  const context = canvas.getContext("2d");
+  context.drawImage(video, 0, 0);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  let hash = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    hash = (Math.imul(hash, 31) + data[i] + 7 * data[i + 1] + 13 * data[i + 2]) >>> 0;
+  }
+  return hash;
+}"""
+
+
+def picture(page: Page, selector: str) -> int:
+    value = page.evaluate(PICTURE_JS, selector)
+    assert isinstance(value, int)
+    return value

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import RunningServer
-from tests.web.conftest import log_in
+from tests.web.conftest import DocScreenshot, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,9 @@ def saved_masks(server: RunningServer, camera_id: int) -> list[dict[str, object]
     return [mask.as_dict() for mask in server.services.cameras.get(camera_id).masks]
 
 
-def test_draw_move_fill_and_delete_with_a_mouse(server: RunningServer, browser: Browser) -> None:
+def test_draw_move_fill_and_delete_with_a_mouse(
+    server: RunningServer, browser: Browser, doc_screenshot: DocScreenshot
+) -> None:
     camera = server.services.cameras.add(
         name="Till",
         source="test://pattern?size=320x240&rate=10",
@@ -54,6 +56,8 @@ def test_draw_move_fill_and_delete_with_a_mouse(server: RunningServer, browser: 
     points = mask["points"]
     assert isinstance(points, list) and len(points) == 4
     assert abs(points[0][0] - 0.2) < 0.02 and abs(points[2][1] - 0.6) < 0.02
+    click_at(page, 0.4, 0.4)  # select it: the documentation shows its handles
+    doc_screenshot(page, "mask-editor")
 
     box = page.locator("#mask-canvas").bounding_box()
     assert box is not None

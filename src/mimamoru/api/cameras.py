@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 
 from mimamoru.access.gate import Authorization
 from mimamoru.access.principal import Principal
@@ -49,6 +49,12 @@ def camera_out(services: Services, camera: CameraRecord, viewer: Principal) -> C
         mask_version=camera.mask_version,
         created_at=camera.created_at,
         export_without_approval=camera.export_without_approval,
+        operations=[
+            op.value
+            for op in (Operation.LIVE, Operation.PLAYBACK)
+            if services.gate.may(viewer, camera.id, op)
+        ]
+        + (["configure"] if configures else []),
     )
 
 
@@ -57,9 +63,18 @@ def build_router(deps: Dependencies) -> APIRouter:
     services = deps.services
 
     @router.get("", response_model=list[CameraOut], summary="Cameras the caller may see")
-    def list_cameras(principal: Annotated[Principal, Depends(deps.principal)]) -> list[CameraOut]:
+    def list_cameras(
+        principal: Annotated[Principal, Depends(deps.principal)],
+        operation: Annotated[
+            Operation | None,
+            Query(description="Only cameras the caller may use for this, e.g. `live`"),
+        ] = None,
+    ) -> list[CameraOut]:
         cameras = services.cameras.list()
         visible = set(services.gate.visible_camera_ids(principal, [c.id for c in cameras]))
+        if operation is not None:
+            # The grid asks for `live`: the gate decides, per camera, as for the stream itself.
+            visible = {c for c in visible if services.gate.may(principal, c, operation)}
         return [
             camera_out(services, camera, principal) for camera in cameras if camera.id in visible
         ]

@@ -6,6 +6,10 @@ keyframe). A new init (after a reconnect or segment change) is announced the
 same way. The session and the grant are re-checked every few seconds: a viewer who
 logged out, was disabled, or lost the ``live`` grant is cut off within
 ``RECHECK_SECONDS``. The end of every view is audited with its duration.
+
+A slow viewer is skipped forward to the newest fragment by its hub queue
+(``media/live.py``); one that takes nothing for ``STALL_SECONDS`` is disconnected
+(``ended_by``: ``viewer stalled``). Either way the server's memory per viewer stays bounded.
 """
 
 import asyncio
@@ -19,10 +23,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from mimamoru.access.roles import Operation
 from mimamoru.api.deps import Dependencies, LiveGrant
+from mimamoru.media.live import Viewer
 
 logger = logging.getLogger(__name__)
 
 RECHECK_SECONDS = 3.0
+# A viewer that cannot take one message for this long has stopped reading (a frozen tab, a
+# dead link): the view ends. Shorter stalls are ridden out, skipping forward (media/live.py).
+STALL_SECONDS = 20.0
+CLOSE_SECONDS = 2.0
 
 
 async def client_gone(websocket: WebSocket) -> None:
@@ -30,6 +39,21 @@ async def client_gone(websocket: WebSocket) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         while (await websocket.receive())["type"] != "websocket.disconnect":
             pass
+
+
+async def send_messages(websocket: WebSocket, viewer: Viewer) -> None:
+    """Send the viewer's queue as it fills; ``TimeoutError`` when one send stalls.
+
+    The server's send waits while the connection's write buffer is above its high-water
+    mark and writes nothing until then, so cancelling a waiting send is clean, and per
+    viewer the server holds at most that buffer, one message and the viewer's short queue.
+    """
+    while True:
+        message = await viewer.next()
+        async with asyncio.timeout(STALL_SECONDS):
+            if message.kind == "init":
+                await websocket.send_text(json.dumps({"type": "init", "codec": message.codec}))
+            await websocket.send_bytes(message.data)
 
 
 def build_router(deps: Dependencies) -> APIRouter:
@@ -49,41 +73,46 @@ def build_router(deps: Dependencies) -> APIRouter:
         started = loop.time()
         next_check = started + RECHECK_SECONDS
         ended_by = "viewer left"
+        close: tuple[int, str] | None = None
         # Reading the socket is the only way to notice a viewer who left while nothing was
         # being sent (a camera without frames); without it the view would stay open, and
-        # audited as watched, until the session ended.
+        # audited as watched, until the session ended. Sending runs in its own task so that
+        # a send blocked by a viewer who stopped reading never delays the grant recheck.
         left = asyncio.ensure_future(client_gone(websocket))
-        fragment = asyncio.ensure_future(viewer.queue.get())
+        sender = asyncio.ensure_future(send_messages(websocket, viewer))
         try:
-            while not left.done():
+            while True:
                 timeout = max(0.1, next_check - loop.time())
                 await asyncio.wait(
-                    {left, fragment}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                    {left, sender}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
                 )
                 if left.done():
+                    break
+                if sender.done():
+                    problem = sender.exception()
+                    if isinstance(problem, TimeoutError):
+                        ended_by = "viewer stalled"
+                        close = (1008, ended_by)
+                    else:  # the viewer went away mid-send
+                        logger.debug("camera %s: live send ended: %r", camera_id, problem)
                     break
                 if loop.time() >= next_check:
                     ended = await run_in_threadpool(still_allowed, grant, principal.client)
                     if ended is not None:
                         ended_by = ended
-                        await websocket.close(code=1008, reason=ended)
-                        return
+                        close = (1008, ended)
+                        break
                     next_check = loop.time() + RECHECK_SECONDS
-                if not fragment.done():
-                    continue
-                message = fragment.result()
-                fragment = asyncio.ensure_future(viewer.queue.get())
-                if message.kind == "init":
-                    await websocket.send_text(json.dumps({"type": "init", "codec": message.codec}))
-                await websocket.send_bytes(message.data)
-        except (WebSocketDisconnect, RuntimeError):
-            logger.debug("camera %s: live viewer left", camera_id)
         finally:
-            for task in (left, fragment):
+            for task in (left, sender):
                 task.cancel()
             hub.unsubscribe(viewer)
-            with contextlib.suppress(RuntimeError):
-                await websocket.close()
+            if ended_by != "viewer left":
+                logger.info("camera %s: live view ended: %s", camera_id, ended_by)
+            # A viewer who stopped reading cannot take even the close frame; do not wait on it.
+            with contextlib.suppress(RuntimeError, OSError, TimeoutError, WebSocketDisconnect):
+                code, reason = close if close is not None else (1000, "")
+                await asyncio.wait_for(websocket.close(code=code, reason=reason), CLOSE_SECONDS)
             await run_in_threadpool(
                 services.audit.append,
                 actor=principal.username,

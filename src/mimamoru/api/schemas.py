@@ -139,6 +139,11 @@ class CameraOut(BaseModel):
     export_without_approval: bool = Field(
         default=False, description="Exports of this camera need no approved request"
     )
+    operations: list[str] = Field(
+        default_factory=list,
+        description="What the caller may do with this camera besides seeing it: live, "
+        "playback, configure (as the gate decides now)",
+    )
 
 
 class RecordingOut(BaseModel):

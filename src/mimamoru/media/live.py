@@ -1,9 +1,14 @@
 """Live fan-out: one recorder's fMP4 fragments shared by every viewer.
 
-The recorder thread publishes; each viewer is an asyncio queue with a small
-bound. A viewer that cannot keep up loses whole fragments (each starts on a
-keyframe), never makes the server buffer without bound, and never slows the
-recorder or the other viewers.
+The recorder thread publishes; each viewer has a small bounded queue of
+references to the same immutable ``bytes`` (a fragment is held once in memory,
+however many viewers wait for it). Every fragment starts on a keyframe, so a
+viewer may start or continue at any fragment. A viewer that falls behind by
+more than :data:`VIEWER_QUEUE_FRAGMENTS` fragments is skipped forward: the
+fragments it has not been sent yet are dropped and it continues with the newest
+one, so it is back at the live edge, never makes the server buffer without
+bound, and never slows the recorder or the other viewers. What is dropped is
+counted per viewer and per hub, for tests, the benchmark and operators.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import deque
 from dataclasses import dataclass
 
 from mimamoru.media.fmp4 import avc_codec_string
 
 logger = logging.getLogger(__name__)
 
-VIEWER_QUEUE_FRAGMENTS = 8
+# About three seconds of video with the default one-second keyframe interval: enough to
+# ride out a short hiccup; beyond that the viewer is no longer watching live.
+VIEWER_QUEUE_FRAGMENTS = 3
 
 
 @dataclass(frozen=True)
@@ -27,23 +35,78 @@ class LiveMessage:
     codec: str = ""
 
 
+@dataclass(frozen=True)
+class ViewerStats:
+    """One viewer as the hub sees it (a snapshot)."""
+
+    queued: int  # messages waiting to be sent
+    queued_bytes: int
+    most_queued: int  # the longest the queue has been
+    dropped: int  # fragments skipped because the viewer was behind
+    skips: int  # times it was skipped forward
+
+
 class Viewer:
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    """One viewer's queue: filled by the recorder thread, emptied by its sender on the loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, hub: LiveHub | None = None) -> None:
         self._loop = loop
-        self.queue: asyncio.Queue[LiveMessage] = asyncio.Queue(maxsize=VIEWER_QUEUE_FRAGMENTS)
+        self._hub = hub
+        self._lock = threading.Lock()
+        self._pending: deque[LiveMessage] = deque()
+        self._ready = asyncio.Event()  # touched only on the loop
+        self.dropped = 0
+        self.skips = 0
+        self.most_queued = 0
 
     def offer(self, message: LiveMessage) -> None:
-        """Called from the recorder thread."""
-        self._loop.call_soon_threadsafe(self._put, message)
+        """Called from the recorder thread (or the loop, on subscribe)."""
+        with self._lock:
+            if message.kind == "init":
+                # A new init segment supersedes everything queued before it.
+                dropped = self._discard(keep_init=False)
+            elif len(self._pending) >= VIEWER_QUEUE_FRAGMENTS:
+                # Behind: skip forward to this newest fragment (it starts on a keyframe). A
+                # pending init stays, since the fragments after it need it.
+                dropped = self._discard(keep_init=True)
+            else:
+                dropped = 0
+            self._pending.append(message)
+            self.most_queued = max(self.most_queued, len(self._pending))
+            if dropped:
+                self.dropped += dropped
+                self.skips += 1
+        if dropped and self._hub is not None:
+            self._hub.count_dropped(dropped)
+        self._loop.call_soon_threadsafe(self._ready.set)
 
-    def _put(self, message: LiveMessage) -> None:
-        if message.kind == "init":
-            # A new init segment supersedes everything queued before it.
-            while not self.queue.empty():
-                self.queue.get_nowait()
-        elif self.queue.full():
-            return  # a slow viewer skips whole fragments; each starts on a keyframe
-        self.queue.put_nowait(message)
+    def _discard(self, keep_init: bool) -> int:
+        """Empty the queue (keeping the last init if asked); the fragments dropped."""
+        inits = [m for m in self._pending if m.kind == "init"][-1:] if keep_init else []
+        dropped = sum(1 for m in self._pending if m.kind == "fragment")
+        self._pending.clear()
+        self._pending.extend(inits)
+        return dropped
+
+    async def next(self) -> LiveMessage:
+        """The next message to send, waiting for one."""
+        while True:
+            with self._lock:
+                if self._pending:
+                    return self._pending.popleft()
+            # No await between the check and clear(): a set() scheduled by offer() runs later.
+            self._ready.clear()
+            await self._ready.wait()
+
+    def stats(self) -> ViewerStats:
+        with self._lock:
+            return ViewerStats(
+                queued=len(self._pending),
+                queued_bytes=sum(len(m.data) for m in self._pending),
+                most_queued=self.most_queued,
+                dropped=self.dropped,
+                skips=self.skips,
+            )
 
 
 class LiveHub:
@@ -53,6 +116,8 @@ class LiveHub:
         self._lock = threading.Lock()
         self._viewers: set[Viewer] = set()
         self._init: LiveMessage | None = None
+        self.fragments_published = 0
+        self.fragments_dropped = 0
 
     def publish_init(self, data: bytes) -> None:
         message = LiveMessage("init", data, avc_codec_string(data))
@@ -67,16 +132,17 @@ class LiveHub:
     def publish_fragment(self, data: bytes) -> None:
         message = LiveMessage("fragment", data)
         with self._lock:
+            self.fragments_published += 1
             viewers = list(self._viewers)
         for viewer in viewers:
             viewer.offer(message)
 
     def subscribe(self, loop: asyncio.AbstractEventLoop) -> Viewer:
-        viewer = Viewer(loop)
+        viewer = Viewer(loop, self)
         with self._lock:
             self._viewers.add(viewer)
             if self._init is not None:
-                viewer.queue.put_nowait(self._init)
+                viewer.offer(self._init)  # under the lock: a newer init cannot overtake it
         return viewer
 
     def unsubscribe(self, viewer: Viewer) -> None:
@@ -87,6 +153,15 @@ class LiveHub:
         """The stream stopped; a later init segment may differ."""
         with self._lock:
             self._init = None
+
+    def count_dropped(self, fragments: int) -> None:
+        with self._lock:
+            self.fragments_dropped += fragments
+
+    def viewer_stats(self) -> list[ViewerStats]:
+        with self._lock:
+            viewers = list(self._viewers)
+        return [viewer.stats() for viewer in viewers]
 
 
 class LiveHubs:

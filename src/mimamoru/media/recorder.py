@@ -29,6 +29,7 @@ from mimamoru.media.segmenter import EncoderSettings, FinishedSegment, SegmentWr
 from mimamoru.media.snapshots import SnapshotKeeper
 from mimamoru.media.sources import SourceSpec, redact_source
 from mimamoru.media.status import CameraState, CameraStatus
+from mimamoru.media.timestripe import TimeStripe
 from mimamoru.privacy.filter import MaskState
 from mimamoru.privacy.masks import Mask
 from mimamoru.settings import RecordingSettings
@@ -127,6 +128,8 @@ class Recorder:
         filters = list(job.filters)
         if job.source.burn_in_clock:
             filters.append(ClockOverlay())
+        if job.source.time_stripe:
+            filters.append(TimeStripe(clock))
         self._filters: list[FrameFilter] = filters
         self._encoder = EncoderSettings(
             settings.encoder_preset,
@@ -268,6 +271,8 @@ class Recorder:
             stream_time = loop_offset + float(stamp * time_base) - first_time
             if self.job.source.realtime:
                 self._pace(timeline, stream_time)
+                if self._stop.is_set():
+                    break  # pacing was cut short: this frame's time has not come yet
             last_time = stream_time + frame_seconds
             masks = self._masks
             wanted = "copy" if copyable and not masks.masks else "encode"

@@ -6,7 +6,8 @@ Supported:
 - ``http://`` and ``https://`` — MJPEG, HLS or MP4, whatever FFmpeg detects.
 - ``file:///path/to/video.mp4`` — played in real time and looped (demos, tests).
 - ``test://pattern?size=1280x720&rate=15`` — FFmpeg's ``testsrc2`` with the
-  wall-clock time burned in.
+  wall-clock time burned in; ``&clock=1`` adds the machine-readable time stripe
+  (``media/timestripe.py``) used to measure live latency.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from mimamoru.errors import SourceError
+from mimamoru.media.timestripe import MIN_WIDTH, geometry
 
 SUPPORTED_SCHEMES = ("rtsp", "rtsps", "http", "https", "file", "test")
 _SIZE = re.compile(r"^(\d{2,5})x(\d{2,5})$")
@@ -35,6 +37,7 @@ class SourceSpec:
     realtime: bool = False  # pace reading to the stream's own clock (files, test pattern)
     loop: bool = False  # reopen at end of input instead of treating it as a disconnect
     burn_in_clock: bool = False
+    time_stripe: bool = False  # capture time as a binary stripe (media/timestripe.py)
 
 
 def parse_source(url: str) -> SourceSpec:
@@ -80,12 +83,13 @@ def parse_source(url: str) -> SourceSpec:
 
 def _parse_test_source(url: str, netloc: str, path: str, query: str) -> SourceSpec:
     if netloc != "pattern" or path not in ("", "/"):
-        raise SourceError("test sources are written test://pattern[?size=WxH&rate=N]")
+        raise SourceError("test sources are written test://pattern[?size=WxH&rate=N&clock=0|1]")
     params = parse_qs(query, keep_blank_values=True, strict_parsing=False)
-    unknown = set(params) - {"size", "rate"}
+    unknown = set(params) - {"size", "rate", "clock"}
     if unknown:
         raise SourceError(
-            f"unknown test pattern parameter(s): {', '.join(sorted(unknown))} (known: size, rate)"
+            f"unknown test pattern parameter(s): {', '.join(sorted(unknown))} "
+            "(known: size, rate, clock)"
         )
     size = params.get("size", ["640x360"])[-1]
     match = _SIZE.match(size)
@@ -103,6 +107,15 @@ def _parse_test_source(url: str, netloc: str, path: str, query: str) -> SourceSp
         raise SourceError(f"test pattern rate {rate_text!r} is not a number") from None
     if not 1 <= rate <= 60:
         raise SourceError(f"test pattern rate {rate_text!r} out of range (1 to 60 fps)")
+    clock_text = params.get("clock", ["0"])[-1]
+    if clock_text not in ("0", "1"):
+        raise SourceError(f"test pattern clock {clock_text!r} must be 0 or 1")
+    time_stripe = clock_text == "1"
+    if time_stripe and (width < MIN_WIDTH or height < geometry(width).height):
+        raise SourceError(
+            f"test pattern size {size!r} too small for the time stripe (clock=1 needs "
+            f"at least {MIN_WIDTH} pixels wide)"
+        )
     return SourceSpec(
         url=url,
         kind="test",
@@ -110,6 +123,7 @@ def _parse_test_source(url: str, netloc: str, path: str, query: str) -> SourceSp
         format="lavfi",
         realtime=True,
         burn_in_clock=True,
+        time_stripe=time_stripe,
     )
 
 

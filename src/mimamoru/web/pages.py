@@ -62,6 +62,8 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
             context = {
                 "version": __version__,
                 "csrf_token": csrf_token(request.cookies.get(SESSION_COOKIE, "")),
+                # Pages show times in the site's zone, whatever the viewer's computer says.
+                "site_timezone": deps.services.settings.site.timezone,
             }
             return render(request, template, context)
 
@@ -82,6 +84,9 @@ def mount(app: FastAPI, deps: Dependencies) -> None:
         ("/compliance", "compliance.html"),
         ("/admin/compliance", "admin_compliance.html"),
         ("/signage", "signage.html"),
+        # Watching: the camera grid and recorded playback (video through the gated API).
+        ("/grid", "grid.html"),
+        ("/playback", "playback.html"),
     ):
         app.add_api_route(
             path, shell(template), include_in_schema=False, response_class=HTMLResponse

@@ -73,8 +73,36 @@ function text(element, value) { element.textContent = value; }
 
 // A time from the API (UTC) in the site's time zone, the page's language (i18n.js).
 function formatTime(iso) {
-  return formatDate(iso);
+  return iso ? formatDate(iso) : "—";
 }
+
+// Times are shown in the site's time zone (settings: site.timezone), stored in UTC.
+function siteZone() {
+  const meta = document.querySelector('meta[name="site-timezone"]');
+  return meta ? meta.content : "UTC";
+}
+
+const zonedFormats = new Map();
+
+// The calendar date and clock time of `ms` (epoch milliseconds) in the site's zone.
+function zonedParts(ms, zone = siteZone()) {
+  if (!zonedFormats.has(zone)) {
+    zonedFormats.set(zone, new Intl.DateTimeFormat("en-CA", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", second: "2-digit",
+    }));
+  }
+  const parts = {};
+  for (const part of zonedFormats.get(zone).formatToParts(new Date(ms))) parts[part.type] = part.value;
+  return parts;
+}
+
+function formatDay(ms) { const p = zonedParts(ms); return `${p.year}-${p.month}-${p.day}`; }
+function formatClock(ms) { const p = zonedParts(ms); return `${p.hour}:${p.minute}:${p.second}`; }
+function formatDateTime(ms) { return `${formatDay(ms)} ${formatClock(ms)}`; }
+
+// Page entry points by <body data-page>: the page scripts (live.js, grid.js, ...) add theirs.
+const PAGES = {};
 
 // Links to the administration pages, by role; the API decides, these only save a detour.
 const ROLE_NAV = {
@@ -144,6 +172,20 @@ function loginPage() {
   });
 }
 
+// Camera states in words (the grid, the live and playback pages).
+const STATE_WORDS = {
+  recording: "Recording", starting: "Starting", offline: "Offline", error: "Error", stopped: "Stopped",
+  since: (word, time) => `${word} since ${time}`,
+};
+
+// "Offline since 2026-11-29 10:15:03: the camera cannot be reached", or "" while recording.
+function cameraStateText(camera) {
+  if (camera.status === "recording") return "";
+  const word = STATE_WORDS[camera.status] || camera.status;
+  const state = camera.status_since ? STATE_WORDS.since(word, formatTime(camera.status_since)) : word;
+  return `${state}${camera.status_reason ? `: ${camera.status_reason}` : ""}`;
+}
+
 function statusBadge(camera) {
   const badge = document.createElement("span");
   badge.className = `badge ${camera.status}`;
@@ -171,7 +213,7 @@ async function camerasPage() {
         });
         const linkCell = document.createElement("td");
         for (const [href, label] of [[`/live?camera=${camera.id}`, "Live"],
-          [`/masks?camera=${camera.id}`, "Masks"]]) {
+          [`/playback?camera=${camera.id}`, "Playback"], [`/masks?camera=${camera.id}`, "Masks"]]) {
           const link = document.createElement("a");
           link.href = href;
           link.textContent = label;
@@ -188,111 +230,6 @@ async function camerasPage() {
   }
   await refresh();
   setInterval(refresh, 3000);
-}
-
-function playLive(video, cameraId, onState) {
-  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  let socket = null;
-  let closedByUs = false;
-  function connect() {
-    const mediaSource = new MediaSource();
-    let sourceBuffer = null;
-    let codec = null;
-    const pending = [];
-    video.src = URL.createObjectURL(mediaSource);
-    function pump() {
-      if (!sourceBuffer || sourceBuffer.updating || pending.length === 0) return;
-      // Keep only a short buffer behind the playhead: this is live, not playback.
-      if (video.buffered.length && video.currentTime - video.buffered.start(0) > 30) {
-        sourceBuffer.remove(video.buffered.start(0), video.currentTime - 10);
-        return;
-      }
-      sourceBuffer.appendBuffer(pending.shift());
-    }
-    mediaSource.addEventListener("sourceopen", () => {
-      socket = new WebSocket(`${scheme}://${window.location.host}/api/v1/cameras/${cameraId}/live`);
-      socket.binaryType = "arraybuffer";
-      socket.addEventListener("message", (event) => {
-        if (typeof event.data === "string") {
-          const message = JSON.parse(event.data);
-          if (message.type === "init" && message.codec !== codec) {
-            codec = message.codec;
-            if (!sourceBuffer) {
-              sourceBuffer = mediaSource.addSourceBuffer(`video/mp4; codecs="${codec}"`);
-              sourceBuffer.mode = "sequence";
-              sourceBuffer.addEventListener("updateend", () => {
-                pump();
-                const end = video.buffered.length ? video.buffered.end(video.buffered.length - 1) : 0;
-                if (end - video.currentTime > 3) video.currentTime = end - 0.5;
-                if (video.paused) video.play().catch(() => null);
-              });
-            } else {
-              sourceBuffer.changeType(`video/mp4; codecs="${codec}"`);
-            }
-          }
-          return;
-        }
-        pending.push(event.data);
-        pump();
-        onState("live");
-      });
-      socket.addEventListener("close", () => {
-        onState("disconnected");
-        if (!closedByUs) setTimeout(connect, 2000);
-      });
-    }, { once: true });
-  }
-  connect();
-  return () => { closedByUs = true; if (socket) socket.close(); };
-}
-
-async function livePage() {
-  const params = new URLSearchParams(window.location.search);
-  const cameraId = Number.parseInt(params.get("camera") || "", 10);
-  const status = document.getElementById("camera-status");
-  if (!Number.isInteger(cameraId)) { text(status, "No camera selected."); return; }
-  try {
-    const camera = await api(`/api/v1/cameras/${cameraId}`);
-    text(document.getElementById("camera-name"), camera.name);
-    text(status, camera.status === "recording" ? "Connecting…" :
-      `Camera is ${camera.status}${camera.status_reason ? `: ${camera.status_reason}` : ""}`);
-  } catch (error) {
-    text(status, `Camera not available: ${error.message}`);
-    return;
-  }
-  if (!("MediaSource" in window)) { text(status, "This browser cannot play live video."); return; }
-  const video = document.getElementById("live-video");
-  playLive(video, cameraId, (state) => {
-    text(status, state === "live" ? "Live" : "Reconnecting…");
-    video.dataset.state = state;
-  });
-  await loadRecordings(cameraId);
-  // New segments are finished every few seconds; keep the list current while the page is open.
-  setInterval(() => loadRecordings(cameraId), RECORDINGS_REFRESH_MS);
-}
-
-const RECORDINGS_REFRESH_MS = 5000;
-
-async function loadRecordings(cameraId) {
-  const state = document.getElementById("recordings-state");
-  const list = document.getElementById("recordings");
-  const end = new Date();
-  const start = new Date(end.getTime() - 3600 * 1000);
-  const query = new URLSearchParams({ start: start.toISOString(), end: end.toISOString() });
-  try {
-    const recordings = await api(`/api/v1/cameras/${cameraId}/recordings?${query}`);
-    list.replaceChildren(...recordings.slice(-20).reverse().map((recording) => {
-      const item = document.createElement("li");
-      const link = document.createElement("a");
-      link.href = `/api/v1/recordings/${recording.id}`;
-      link.textContent = `${formatTime(recording.start)} – ${formatTime(recording.end)}`;
-      item.append(link, ` (${Math.round(recording.bytes / 1024)} KiB)`);
-      return item;
-    }));
-    text(state, recordings.length ? `${recordings.length} segments; newest first.` : "No recordings in the last hour.");
-  } catch (error) {
-    text(state, `Could not load recordings: ${error.message}`);
-  }
 }
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -506,6 +443,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const page = document.body.dataset.page;
   if (page === "login") loginPage();
   else if (page === "cameras") camerasPage();
-  else if (page === "live") livePage();
+  else if (PAGES[page]) PAGES[page]();
   else if (page === "masks") maskEditorPage();
 });
