@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,9 +15,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from mimamoru.access.roles import Role
+from mimamoru.exports.verify import verify_package
 from mimamoru.web import i18n
 from tests.conftest import RunningServer, ServerFactory
+from tests.exports.support import flip_byte
+from tests.support.footage import h264_segment_payload
 from tests.web.conftest import PASSWORD, SLOW, add_camera, add_user, log_in_as
+from tests.web.test_exports_ui import camera_with_footage, package_file
 
 pytestmark = pytest.mark.browser
 
@@ -144,6 +148,92 @@ def check_page(
     assert not english_left, f"{path}: not translated: {english_left}"
 
 
+def check_requests_exports_and_verify(
+    server: RunningServer,
+    http: httpx.Client,
+    page: Page,
+    data: Data,
+    ids: dict[str, int],
+    tmp_path: Path,
+) -> None:
+    """The access-request, exports and verify pages with what they show in use: a request
+    waiting for a decision, an approved one and the caller's own (withdraw), a finished
+    export, and the results of checking an intact and a changed package."""
+    # Footage and a finished export of it (the Entrance camera needs no approval to export).
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    (tmp_path / "payload").mkdir()
+    payload = h264_segment_payload(4.0, 15, work_dir=tmp_path / "payload")
+    entrance = camera_with_footage(server, payload, start)
+    good = package_file(server, entrance, start, tmp_path / "good.zip")
+    changed = tmp_path / "changed.zip"
+    changed.write_bytes(flip_byte(good.read_bytes(), "export-1.mp4"))
+    intact = verify_package(good)
+    broken = verify_package(changed)
+    assert intact.ok and intact.manifest is not None and not broken.ok
+    signer = server.services.exports.signer
+    data.add("Entrance", entrance, "Minato police station", "捜査関係事項照会書 第7号", "admin")
+    data.add(SITE_ZONE, signer.fingerprint, " ".join(signer.public_pem.decode().split()))
+    data.add(*(re.findall(r"[0-9a-f]{64}", " ".join(broken.problems))), "export-1.mp4")
+    data.add(intact.manifest["video"]["sha256"], "/verify")  # the link names the path
+
+    # Requests: alice asks twice (one approved by chief), chief asks once himself.
+    alice = http.post("/api/v1/auth/login", json={"username": "alice", "password": PASSWORD})
+    asked = {"camera_id": ids["camera"], "operation": "export"}
+    span = {"start": start.isoformat(), "end": (start + timedelta(seconds=8)).isoformat()}
+    made = []
+    for reason, caller in (
+        ("bicycle stolen", alice.json()["token"]),
+        ("parcel missing", alice.json()["token"]),
+        ("insurance claim", None),
+    ):
+        headers = {"Authorization": f"Bearer {caller}"} if caller else {}
+        answer = http.post(
+            "/api/v1/requests", json={**asked, **span, "reason": reason}, headers=headers
+        )
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json()["id"])
+    approved = http.post(f"/api/v1/requests/{made[0]}/approve", json={"comment": None})
+    assert approved.status_code == 200, approved.text
+    data.add("bicycle stolen", "parcel missing", "insurance claim", *made)
+
+    def requests_ready(p: Page) -> None:
+        expect(p.locator("#role-nav a")).to_have_count(3, timeout=SLOW)
+        expect(p.locator("#requests tbody tr")).to_have_count(3, timeout=SLOW)
+        expect(p.locator("#requests-status")).to_have_attribute("data-state", "ok")
+        expect(p.locator("#request-camera option")).not_to_have_count(0)
+        expect(p.locator("#requests-badge")).to_be_visible()
+
+    def exports_ready(p: Page) -> None:
+        expect(p.locator("#exports-state")).to_have_attribute("data-ready", "true", timeout=SLOW)
+        expect(p.locator("#key-fingerprint")).to_have_text(signer.fingerprint, timeout=SLOW)
+        expect(p.locator('#exports a[data-action="download"]')).to_have_count(1)
+
+    def verified(package: Path, outcome: str) -> Callable[[Page], None]:
+        def ready(p: Page) -> None:
+            expect(p.locator("#key-fingerprint")).to_have_text(signer.fingerprint, timeout=SLOW)
+            p.locator("#verify-file").set_input_files(str(package))
+            p.locator("#verify-submit").click()
+            expect(p.locator("#verify-result")).to_have_class(outcome, timeout=SLOW)
+
+        return ready
+
+    check_page(page, data, f"{server.url}/requests", requests_ready, tmp_path / "requests")
+    pending = page.locator(f'#requests tr[data-request-id="{made[1]}"]')
+    expect(pending.locator(".badge")).to_have_text("承認待ち")
+    expect(pending.get_by_role("button", name="却下")).to_be_visible()
+    mine = page.locator(f'#requests tr[data-request-id="{made[2]}"]')
+    expect(mine.get_by_role("button", name="取り下げ")).to_be_visible()
+    # A refusal of the API that the page knows is shown translated.
+    pending.get_by_role("button", name="却下").click()
+    expect(pending.locator(".row-status")).to_contain_text("却下できませんでした", timeout=SLOW)
+    check_page(page, data, f"{server.url}/exports", exports_ready, tmp_path / "exports")
+    check_page(page, data, f"{server.url}/verify", verified(good, "ok"), tmp_path / "verify")
+    check_page(
+        page, data, f"{server.url}/verify", verified(changed, "error"), tmp_path / "verify-changed"
+    )
+    expect(page.locator("#verify-problems li").first).to_contain_text("一致しません")
+
+
 @pytest.fixture
 def zoned_server(start_server: ServerFactory) -> RunningServer:
     return start_server(site={"timezone": SITE_ZONE})
@@ -264,6 +354,8 @@ def test_every_page_changes_every_string_with_the_switcher(
             tmp_path / "audit",
             learn=lambda: add_audit_data(http, data),
         )
+
+        check_requests_exports_and_verify(server, http, page, data, ids, tmp_path)
 
         # Times are the site's, in the language's format: alice's "Created" on the Users page.
         created = next(u for u in http.get("/api/v1/users").json() if u["username"] == "alice")
