@@ -155,7 +155,7 @@ def check_requests_exports_and_verify(
     data: Data,
     ids: dict[str, int],
     tmp_path: Path,
-) -> None:
+) -> tuple[int, datetime]:
     """The access-request, exports and verify pages with what they show in use: a request
     waiting for a decision, an approved one and the caller's own (withdraw), a finished
     export, and the results of checking an intact and a changed package."""
@@ -232,6 +232,76 @@ def check_requests_exports_and_verify(
         page, data, f"{server.url}/verify", verified(changed, "error"), tmp_path / "verify-changed"
     )
     expect(page.locator("#verify-problems li").first).to_contain_text("一致しません")
+    return entrance, start
+
+
+def approved_playback(
+    server: RunningServer, http: httpx.Client, entrance: int, start: datetime
+) -> int:
+    """dora, who may only watch the Entrance live, asks to play a few seconds back; approved."""
+    dora = add_user(server, "dora")
+    group = http.post("/api/v1/groups", json={"name": "doormen", "description": ""})
+    group.raise_for_status()
+    http.put(
+        f"/api/v1/groups/{group.json()['id']}/members", json={"user_ids": [dora]}
+    ).raise_for_status()
+    http.put(
+        f"/api/v1/groups/{group.json()['id']}/grants",
+        json={"grants": [{"camera_id": entrance, "operations": ["live"]}]},
+    ).raise_for_status()
+    login = http.post("/api/v1/auth/login", json={"username": "dora", "password": PASSWORD})
+    watch = {
+        "camera_id": entrance,
+        "operation": "playback",
+        "start": (start + timedelta(seconds=2)).isoformat(),
+        "end": (start + timedelta(seconds=8)).isoformat(),
+        "reason": "who left the gate open",
+    }
+    asked_by_dora = http.post(
+        "/api/v1/requests",
+        json=watch,
+        headers={"Authorization": f"Bearer {login.json()['token']}"},
+    )
+    assert asked_by_dora.status_code == 201, asked_by_dora.text
+    request_id = asked_by_dora.json()["id"]
+    approved = http.post(f"/api/v1/requests/{request_id}/approve", json={"comment": "ok"})
+    assert approved.status_code == 200, approved.text
+    return int(request_id)
+
+
+def check_watch_view(
+    server: RunningServer,
+    browser: Browser,
+    data: Data,
+    entrance: int,
+    start: datetime,
+    tmp_path: Path,
+) -> None:
+    """The requester's view of an approved playback: watch it, end it; the watch view lists
+    the segments, one crossing the range's edge. (After the other pages: a user and a group
+    more would change what they show.)"""
+    with server.client() as http:
+        chief = http.post("/api/v1/auth/login", json={"username": "chief", "password": PASSWORD})
+        http.headers["Authorization"] = f"Bearer {chief.json()['token']}"
+        request_id = approved_playback(server, http, entrance, start)
+    data.add("dora", "doormen", "who left the gate open", request_id)
+
+    def watching(p: Page) -> None:
+        row = p.locator(f'#requests tr[data-request-id="{request_id}"]')
+        expect(row).to_have_attribute("data-state", "approved", timeout=SLOW)
+        expect(row.locator('button[data-action="withdraw"]')).to_be_visible()
+        row.locator('button[data-action="watch"]').click()
+        expect(p.locator("#watch-segments li")).to_have_count(2, timeout=SLOW)
+        expect(p.locator("#watch-segments li.outside")).to_have_count(1)
+        expect(p.locator("#watch-status")).to_have_attribute("data-state", "ok")
+
+    requester = browser.new_context(locale="en-US").new_page()
+    errors: list[str] = []
+    requester.on("pageerror", lambda error: errors.append(str(error)))
+    log_in_as(requester, server, "dora", PASSWORD)
+    check_page(requester, data, f"{server.url}/requests", watching, tmp_path / "watch")
+    requester.context.close()
+    assert not errors, errors
 
 
 @pytest.fixture
@@ -355,7 +425,7 @@ def test_every_page_changes_every_string_with_the_switcher(
             learn=lambda: add_audit_data(http, data),
         )
 
-        check_requests_exports_and_verify(server, http, page, data, ids, tmp_path)
+        entrance, start = check_requests_exports_and_verify(server, http, page, data, ids, tmp_path)
 
         # Times are the site's, in the language's format: alice's "Created" on the Users page.
         created = next(u for u in http.get("/api/v1/users").json() if u["username"] == "alice")
@@ -381,6 +451,7 @@ def test_every_page_changes_every_string_with_the_switcher(
         # 2026-11-01T01:30 happens twice there: the first (daylight time) is meant, as Python's.
         assert datetime.fromisoformat(as_utc) == expected.astimezone(UTC), typed
     assert page.evaluate("siteTimeToIso('')") is None
+    check_watch_view(server, browser, data, entrance, start, tmp_path)
     assert not errors, errors
 
 
