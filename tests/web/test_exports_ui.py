@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, expect
@@ -125,9 +126,13 @@ def test_export_page_shows_progress_then_a_download_link(
     fingerprint = server.services.exports.signer.fingerprint
     expect(page.locator("#key-fingerprint")).to_have_text(fingerprint, timeout=SLOW)
     expect(page.get_by_label("Camera")).to_have_text("Entrance", timeout=SLOW)
+    # Typed in the site's time zone (not the browser's), as the page shows times.
+    zone = ZoneInfo(server.services.settings.site.timezone)
     stamp = "%Y-%m-%dT%H:%M:%S"
-    page.get_by_label("From (local time)").fill(start.strftime(stamp))
-    page.get_by_label("Until (local time)").fill((start + timedelta(seconds=10)).strftime(stamp))
+    page.get_by_label("From (local time)").fill(start.astimezone(zone).strftime(stamp))
+    page.get_by_label("Until (local time)").fill(
+        (start + timedelta(seconds=10)).astimezone(zone).strftime(stamp)
+    )
     page.get_by_label("Purpose").fill("slip in the entrance")
     page.get_by_label("Recipient").fill("Tokio Marine, claims department")
     page.get_by_label("Legal basis").select_option("consent")
@@ -136,13 +141,14 @@ def test_export_page_shows_progress_then_a_download_link(
 
     row = page.locator("#exports tbody tr", has_text="Tokio Marine")
     expect(row.get_by_role("progressbar")).to_be_visible(timeout=SLOW)
-    expect(row.locator(".export-state")).to_contain_text("queued")
+    expect(row.locator(".export-state")).to_have_attribute("data-state", "queued")
     page.screenshot(path=str(tmp_path / "export-queued.png"), full_page=True)
 
     server.services.export_runner.start()
     link = row.get_by_role("link", name="Download package")
     expect(link).to_be_visible(timeout=SLOW)
-    expect(row.locator(".export-state")).to_have_text("done")
+    expect(row.locator(".export-state")).to_have_attribute("data-state", "done")
+    expect(row.locator(".downloads")).to_have_text("0")
     page.screenshot(path=str(tmp_path / "export-done.png"), full_page=True)
     with page.expect_download() as download_info:
         link.click()

@@ -210,3 +210,17 @@ def test_templates_follow_the_language_of_each_render_even_in_parallel() -> None
         results = list(pool.map(render, ["ja", "en"] * 200))
     assert all(text == expected[language] for language, text in results)
     assert template.render(when=when, n=1).startswith("ログイン")  # outside a request: ja
+
+
+def test_the_verify_problems_the_page_translates_are_the_servers_own() -> None:
+    """verify.js translates the problems naming a file or a value by matching the server's
+    text (exports/verify.py): every fixed piece of each pattern must still be written there."""
+    script = (SOURCE / "web" / "static" / "verify.js").read_text(encoding="utf-8")
+    block = script.split("const PROBLEMS = [", 1)[1].split("];", 1)[0]
+    patterns = re.findall(r"\[/\^(.+?)\$/,", block)
+    assert len(patterns) >= 8
+    server = (SOURCE / "exports" / "verify.py").read_text(encoding="utf-8")
+    for pattern in patterns:
+        pieces = re.split(r"\(\?<\w+>[^)]*\)", pattern)
+        for piece in (re.sub(r"\\(.)", r"\1", p).strip() for p in pieces):
+            assert piece in server, f"verify.js pattern {pattern!r}: {piece!r} not in verify.py"

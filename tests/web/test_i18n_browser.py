@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,9 +15,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from mimamoru.access.roles import Role
+from mimamoru.exports.verify import verify_package
 from mimamoru.web import i18n
 from tests.conftest import RunningServer, ServerFactory
+from tests.exports.support import flip_byte
+from tests.support.footage import h264_segment_payload
 from tests.web.conftest import PASSWORD, SLOW, add_camera, add_user, log_in_as
+from tests.web.test_exports_ui import camera_with_footage, package_file
 
 pytestmark = pytest.mark.browser
 
@@ -144,6 +148,162 @@ def check_page(
     assert not english_left, f"{path}: not translated: {english_left}"
 
 
+def check_requests_exports_and_verify(
+    server: RunningServer,
+    http: httpx.Client,
+    page: Page,
+    data: Data,
+    ids: dict[str, int],
+    tmp_path: Path,
+) -> tuple[int, datetime]:
+    """The access-request, exports and verify pages with what they show in use: a request
+    waiting for a decision, an approved one and the caller's own (withdraw), a finished
+    export, and the results of checking an intact and a changed package."""
+    # Footage and a finished export of it (the Entrance camera needs no approval to export).
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
+    (tmp_path / "payload").mkdir()
+    payload = h264_segment_payload(4.0, 15, work_dir=tmp_path / "payload")
+    entrance = camera_with_footage(server, payload, start)
+    good = package_file(server, entrance, start, tmp_path / "good.zip")
+    changed = tmp_path / "changed.zip"
+    changed.write_bytes(flip_byte(good.read_bytes(), "export-1.mp4"))
+    intact = verify_package(good)
+    broken = verify_package(changed)
+    assert intact.ok and intact.manifest is not None and not broken.ok
+    signer = server.services.exports.signer
+    data.add("Entrance", entrance, "Minato police station", "捜査関係事項照会書 第7号", "admin")
+    data.add(SITE_ZONE, signer.fingerprint, " ".join(signer.public_pem.decode().split()))
+    data.add(*(re.findall(r"[0-9a-f]{64}", " ".join(broken.problems))), "export-1.mp4")
+    data.add(intact.manifest["video"]["sha256"], "/verify")  # the link names the path
+
+    # Requests: alice asks twice (one approved by chief), chief asks once himself.
+    alice = http.post("/api/v1/auth/login", json={"username": "alice", "password": PASSWORD})
+    asked = {"camera_id": ids["camera"], "operation": "export"}
+    span = {"start": start.isoformat(), "end": (start + timedelta(seconds=8)).isoformat()}
+    made = []
+    for reason, caller in (
+        ("bicycle stolen", alice.json()["token"]),
+        ("parcel missing", alice.json()["token"]),
+        ("insurance claim", None),
+    ):
+        headers = {"Authorization": f"Bearer {caller}"} if caller else {}
+        answer = http.post(
+            "/api/v1/requests", json={**asked, **span, "reason": reason}, headers=headers
+        )
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json()["id"])
+    approved = http.post(f"/api/v1/requests/{made[0]}/approve", json={"comment": None})
+    assert approved.status_code == 200, approved.text
+    data.add("bicycle stolen", "parcel missing", "insurance claim", *made)
+
+    def requests_ready(p: Page) -> None:
+        expect(p.locator("#role-nav a")).to_have_count(3, timeout=SLOW)
+        expect(p.locator("#requests tbody tr")).to_have_count(3, timeout=SLOW)
+        expect(p.locator("#requests-status")).to_have_attribute("data-state", "ok")
+        expect(p.locator("#request-camera option")).not_to_have_count(0)
+        expect(p.locator("#requests-badge")).to_be_visible()
+
+    def exports_ready(p: Page) -> None:
+        expect(p.locator("#exports-state")).to_have_attribute("data-ready", "true", timeout=SLOW)
+        expect(p.locator("#key-fingerprint")).to_have_text(signer.fingerprint, timeout=SLOW)
+        expect(p.locator('#exports a[data-action="download"]')).to_have_count(1)
+
+    def verified(package: Path, outcome: str) -> Callable[[Page], None]:
+        def ready(p: Page) -> None:
+            expect(p.locator("#key-fingerprint")).to_have_text(signer.fingerprint, timeout=SLOW)
+            p.locator("#verify-file").set_input_files(str(package))
+            p.locator("#verify-submit").click()
+            expect(p.locator("#verify-result")).to_have_class(outcome, timeout=SLOW)
+
+        return ready
+
+    check_page(page, data, f"{server.url}/requests", requests_ready, tmp_path / "requests")
+    pending = page.locator(f'#requests tr[data-request-id="{made[1]}"]')
+    expect(pending.locator(".badge")).to_have_text("承認待ち")
+    expect(pending.get_by_role("button", name="却下")).to_be_visible()
+    mine = page.locator(f'#requests tr[data-request-id="{made[2]}"]')
+    expect(mine.get_by_role("button", name="取り下げ")).to_be_visible()
+    # A refusal of the API that the page knows is shown translated.
+    pending.get_by_role("button", name="却下").click()
+    expect(pending.locator(".row-status")).to_contain_text("却下できませんでした", timeout=SLOW)
+    check_page(page, data, f"{server.url}/exports", exports_ready, tmp_path / "exports")
+    check_page(page, data, f"{server.url}/verify", verified(good, "ok"), tmp_path / "verify")
+    check_page(
+        page, data, f"{server.url}/verify", verified(changed, "error"), tmp_path / "verify-changed"
+    )
+    expect(page.locator("#verify-problems li").first).to_contain_text("一致しません")
+    return entrance, start
+
+
+def approved_playback(
+    server: RunningServer, http: httpx.Client, entrance: int, start: datetime
+) -> int:
+    """dora, who may only watch the Entrance live, asks to play a few seconds back; approved."""
+    dora = add_user(server, "dora")
+    group = http.post("/api/v1/groups", json={"name": "doormen", "description": ""})
+    group.raise_for_status()
+    http.put(
+        f"/api/v1/groups/{group.json()['id']}/members", json={"user_ids": [dora]}
+    ).raise_for_status()
+    http.put(
+        f"/api/v1/groups/{group.json()['id']}/grants",
+        json={"grants": [{"camera_id": entrance, "operations": ["live"]}]},
+    ).raise_for_status()
+    login = http.post("/api/v1/auth/login", json={"username": "dora", "password": PASSWORD})
+    watch = {
+        "camera_id": entrance,
+        "operation": "playback",
+        "start": (start + timedelta(seconds=2)).isoformat(),
+        "end": (start + timedelta(seconds=8)).isoformat(),
+        "reason": "who left the gate open",
+    }
+    asked_by_dora = http.post(
+        "/api/v1/requests",
+        json=watch,
+        headers={"Authorization": f"Bearer {login.json()['token']}"},
+    )
+    assert asked_by_dora.status_code == 201, asked_by_dora.text
+    request_id = asked_by_dora.json()["id"]
+    approved = http.post(f"/api/v1/requests/{request_id}/approve", json={"comment": "ok"})
+    assert approved.status_code == 200, approved.text
+    return int(request_id)
+
+
+def check_watch_view(
+    server: RunningServer,
+    browser: Browser,
+    data: Data,
+    entrance: int,
+    start: datetime,
+    tmp_path: Path,
+) -> None:
+    """The requester's view of an approved playback: watch it, end it; the watch view lists
+    the segments, one crossing the range's edge. (After the other pages: a user and a group
+    more would change what they show.)"""
+    with server.client() as http:
+        chief = http.post("/api/v1/auth/login", json={"username": "chief", "password": PASSWORD})
+        http.headers["Authorization"] = f"Bearer {chief.json()['token']}"
+        request_id = approved_playback(server, http, entrance, start)
+    data.add("dora", "doormen", "who left the gate open", request_id)
+
+    def watching(p: Page) -> None:
+        row = p.locator(f'#requests tr[data-request-id="{request_id}"]')
+        expect(row).to_have_attribute("data-state", "approved", timeout=SLOW)
+        expect(row.locator('button[data-action="withdraw"]')).to_be_visible()
+        row.locator('button[data-action="watch"]').click()
+        expect(p.locator("#watch-segments li")).to_have_count(2, timeout=SLOW)
+        expect(p.locator("#watch-segments li.outside")).to_have_count(1)
+        expect(p.locator("#watch-status")).to_have_attribute("data-state", "ok")
+
+    requester = browser.new_context(locale="en-US").new_page()
+    errors: list[str] = []
+    requester.on("pageerror", lambda error: errors.append(str(error)))
+    log_in_as(requester, server, "dora", PASSWORD)
+    check_page(requester, data, f"{server.url}/requests", watching, tmp_path / "watch")
+    requester.context.close()
+    assert not errors, errors
+
+
 @pytest.fixture
 def zoned_server(start_server: ServerFactory) -> RunningServer:
     return start_server(site={"timezone": SITE_ZONE})
@@ -265,6 +425,8 @@ def test_every_page_changes_every_string_with_the_switcher(
             learn=lambda: add_audit_data(http, data),
         )
 
+        entrance, start = check_requests_exports_and_verify(server, http, page, data, ids, tmp_path)
+
         # Times are the site's, in the language's format: alice's "Created" on the Users page.
         created = next(u for u in http.get("/api/v1/users").json() if u["username"] == "alice")
     local = datetime.fromisoformat(created["created_at"]).astimezone(ZoneInfo(SITE_ZONE))
@@ -289,6 +451,7 @@ def test_every_page_changes_every_string_with_the_switcher(
         # 2026-11-01T01:30 happens twice there: the first (daylight time) is meant, as Python's.
         assert datetime.fromisoformat(as_utc) == expected.astimezone(UTC), typed
     assert page.evaluate("siteTimeToIso('')") is None
+    check_watch_view(server, browser, data, entrance, start, tmp_path)
     assert not errors, errors
 
 

@@ -92,7 +92,7 @@ def test_request_approve_watch_and_expire(
     viewer.get_by_role("button", name="Send request").click()
     expect(viewer.locator("#request-form-status")).to_contain_text("sent", timeout=SLOW)
     row = viewer.locator("#requests tbody tr").first
-    expect(row.locator("td.state")).to_contain_text("pending", timeout=SLOW)
+    expect(row).to_have_attribute("data-state", "pending", timeout=SLOW)
     expect(row).to_contain_text("bicycle stolen")
     request_id = int(row.get_attribute("data-request-id") or "0")
     assert fetch_status(viewer, f"/api/v1/recordings/{inside}") == 404, "nothing before approval"
@@ -135,7 +135,7 @@ def test_request_approve_watch_and_expire(
     clock.advance(3600)  # approval_hours = 1
     viewer.reload()
     row = viewer.locator(f'#requests tr[data-request-id="{request_id}"]')
-    expect(row.locator("td.state")).to_contain_text("expired", timeout=SLOW)
+    expect(row).to_have_attribute("data-state", "expired", timeout=SLOW)
     expect(row.get_by_role("button", name="Watch")).to_have_count(0)
     assert fetch_status(viewer, f"/api/v1/recordings/{inside}") == 404, "the approval ended"
     viewer.screenshot(path=str(tmp_path / "requests-expired.png"), full_page=True)

@@ -21,6 +21,14 @@ from mimamoru.exports.package import FORMAT, MANIFEST, PUBLIC_KEY, README, SIGNA
 from mimamoru.exports.signing import fingerprint, load_public_key, signature_valid
 
 NOT_AN_EXPORT = "not a mimamoru export"
+# The fixed problems, each written out whole on one line: the web pages translate them by
+# their exact text (static/app.js API_MESSAGES, checked by tests/web/test_i18n.py).
+NOT_A_ZIP = "not a mimamoru export: not a zip file"
+NO_MANIFEST = "not a mimamoru export: it has no manifest.json"
+NOT_A_MANIFEST = "not a mimamoru export: its manifest.json is not a mimamoru manifest"
+BAD_SIGNATURE = "signature: manifest.sig does not match manifest.json (the manifest was changed, or signed with another key)"  # noqa: E501
+KEY_MISMATCH = "manifest field public_key_sha256 does not match the public key used"
+NO_VIDEO_FILE = "manifest field video.file is missing"
 READ_SIZE = 1024 * 1024
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 
@@ -95,7 +103,7 @@ def _verify(source: IO[bytes], public_key: Ed25519PublicKey | None) -> Verificat
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         result.not_an_export = True
-        result.problems.append(f"{NOT_AN_EXPORT}: not a zip file")
+        result.problems.append(NOT_A_ZIP)
         return result
     with archive:
         names = set(archive.namelist())
@@ -109,12 +117,7 @@ def _verify(source: IO[bytes], public_key: Ed25519PublicKey | None) -> Verificat
                 manifest = None
         if manifest is None:
             result.not_an_export = True
-            why = (
-                "it has no manifest.json"
-                if manifest_bytes is None
-                else "its manifest.json is not a mimamoru manifest"
-            )
-            result.problems.append(f"{NOT_AN_EXPORT}: {why}")
+            result.problems.append(NO_MANIFEST if manifest_bytes is None else NOT_A_MANIFEST)
             return result
         assert manifest_bytes is not None
         result.manifest = manifest
@@ -123,14 +126,9 @@ def _verify(source: IO[bytes], public_key: Ed25519PublicKey | None) -> Verificat
             result.problems.append(f"missing member {SIGNATURE}")
         elif key is not None:
             if not signature_valid(key, archive.read(SIGNATURE), manifest_bytes):
-                result.problems.append(
-                    "signature: manifest.sig does not match manifest.json (the manifest was "
-                    "changed, or signed with another key)"
-                )
+                result.problems.append(BAD_SIGNATURE)
             if manifest.get("public_key_sha256") != fingerprint(key):
-                result.problems.append(
-                    "manifest field public_key_sha256 does not match the public key used"
-                )
+                result.problems.append(KEY_MISMATCH)
         _check_video(archive, source, names, manifest, result)
         expected = {MANIFEST, SIGNATURE, PUBLIC_KEY, README, _video_file(manifest)}
         result.problems.extend(f"unexpected member {name}" for name in sorted(names - expected))
@@ -186,7 +184,7 @@ def _check_video(
     video = manifest.get("video")
     name = _video_file(manifest)
     if not isinstance(video, dict) or not name:
-        result.problems.append("manifest field video.file is missing")
+        result.problems.append(NO_VIDEO_FILE)
         return
     if name not in names:
         result.problems.append(f"missing member {name}")

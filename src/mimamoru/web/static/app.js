@@ -25,6 +25,23 @@ const API_MESSAGES = {
   "Conflict": t("Conflict"),
   "Service Unavailable": t("Service Unavailable"),
   "Internal Server Error": t("Internal Server Error"),
+  // Access requests and exports (requests.js, exports.js, verify.js).
+  "start must be before end": t("start must be before end"),
+  "start and end need a time zone (or a Z for UTC)": t("start and end need a time zone (or a Z for UTC)"),
+  "only the requester can withdraw a request": t("only the requester can withdraw a request"),
+  "you cannot decide your own request (four-eyes rule)": t("you cannot decide your own request (four-eyes rule)"),
+  "only a manager or an administrator decides requests": t("only a manager or an administrator decides requests"),
+  "access requests are not available on this installation":
+    t("access requests are not available on this installation"),
+  "not a mimamoru export: not a zip file": t("not a mimamoru export: not a zip file"),
+  "not a mimamoru export: it has no manifest.json": t("not a mimamoru export: it has no manifest.json"),
+  "not a mimamoru export: its manifest.json is not a mimamoru manifest":
+    t("not a mimamoru export: its manifest.json is not a mimamoru manifest"),
+  "signature: manifest.sig does not match manifest.json (the manifest was changed, or signed with another key)":
+    t("signature: manifest.sig does not match manifest.json (the manifest was changed, or signed with another key)"),
+  "manifest field public_key_sha256 does not match the public key used":
+    t("manifest field public_key_sha256 does not match the public key used"),
+  "manifest field video.file is missing": t("manifest field video.file is missing"),
 };
 
 function apiMessage(detail) {
@@ -42,6 +59,15 @@ const ROLE_NAMES = {
   admin: t("admin"), manager: t("manager"), operator: t("operator"), viewer: t("viewer"), auditor: t("auditor"),
 };
 function roleName(role) { return ROLE_NAMES[role] || role; }
+
+// Names of the legal bases of an export (exports.js, verify.js); the API keeps the codes.
+const LEGAL_BASIS_NAMES = {
+  law: t("Law (police inquiry 捜査関係事項照会, warrant)"),
+  consent: t("Consent of the person"),
+  protection: t("Protection of life, body or property"),
+  internal: t("Internal use (no third party)"),
+};
+function legalBasisName(basis) { return LEGAL_BASIS_NAMES[basis] || basis; }
 
 function csrfToken() {
   const meta = document.querySelector('meta[name="csrf-token"]');
@@ -430,8 +456,8 @@ async function setupRequestsBadge() {
   if (!badge) return;
   try {
     const { to_decide: count } = await api("/api/v1/requests/pending-count");
-    text(badge, String(count));
-    badge.title = `${count} request${count === 1 ? "" : "s"} waiting for your decision`;
+    text(badge, formatNumber(count));
+    badge.title = tn("{n} request waiting for your decision", "{n} requests waiting for your decision", count);
     badge.hidden = count === 0;
   } catch (error) { badge.hidden = true; }
 }

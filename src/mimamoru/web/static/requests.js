@@ -1,39 +1,21 @@
 "use strict";
-// The access-request page: ask, decide, and watch an approved range. Uses api(), text() and
-// whoAmI() from app.js. Times are shown and entered in the site's time zone.
+// The access-request page: ask, decide, and watch an approved range. Uses api(), text(),
+// operationName() from app.js and t(), formatDate(), siteTimeToIso() from i18n.js. Times are
+// shown and entered in the site's time zone.
 
-const SITE_ZONE = () => document.getElementById("site-timezone").dataset.timezone;
+// Names of a request's states, as the page shows them (the API and the filter keep the codes).
+const STATE_NAMES = {
+  pending: t("Pending"), approved: t("Approved"), rejected: t("Rejected"), expired: t("Expired"),
+  withdrawn: t("Withdrawn"),
+};
+function stateName(state) { return STATE_NAMES[state] || state; }
 
-// The zone's offset from UTC (ms) at an instant: format the instant in the zone, read it back
-// as if it were UTC, and compare.
-function zoneOffset(instant, zone) {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
-  }).formatToParts(instant);
-  const value = Object.fromEntries(parts.map((part) => [part.type, part.value]));
-  const asUtc = Date.UTC(Number(value.year), Number(value.month) - 1, Number(value.day),
-    Number(value.hour), Number(value.minute), Number(value.second));
-  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+function range(start, end) {
+  return t("{start} – {end}", { start: formatDate(start), end: formatDate(end) });
 }
 
-// A datetime-local value ("2026-11-28T09:00[:00]") read as wall time in the zone -> Date.
-function zonedToUtc(local, zone) {
-  const [date, time] = local.split("T");
-  const [year, month, day] = date.split("-").map(Number);
-  const [hour, minute, second = 0] = time.split(":").map(Number);
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
-  let guess = wall - zoneOffset(new Date(wall), zone);
-  guess = wall - zoneOffset(new Date(guess), zone); // once more: across a DST change
-  return new Date(guess);
-}
-
-function inZone(iso) {
-  if (!iso) return "—";
-  return new Intl.DateTimeFormat("sv-SE", {
-    timeZone: SITE_ZONE(), year: "numeric", month: "2-digit", day: "2-digit",
-    hour: "2-digit", minute: "2-digit", second: "2-digit",
-  }).format(new Date(iso));
+function names(list) {
+  return list.length ? list.join(t(", ")) : "—";
 }
 
 function element(tag, properties = {}, ...children) {
@@ -51,26 +33,37 @@ function showStatus(node, message, isError) {
 }
 
 function stateCell(request) {
-  const badge = element("span", { className: `badge ${request.state}` }, request.state);
+  const badge = element("span", { className: `badge ${request.state}` }, stateName(request.state));
+  badge.dataset.state = request.state;
   const cell = element("td", { className: "state" }, badge);
   let detail = "";
   if (request.state === "pending") {
-    detail = `${request.approvers.length} of ${request.approvals_needed} approvals; ` +
-      `lapses ${inZone(request.pending_until)}`;
+    detail = tn("{approved} of {n} approval; lapses {until}", "{approved} of {n} approvals; lapses {until}",
+      request.approvals_needed,
+      { approved: formatNumber(request.approvers.length), until: formatDate(request.pending_until) });
   } else if (request.state === "approved") {
-    detail = `approved until ${inZone(request.valid_until)} by ${request.approvers.join(", ")}`;
+    detail = t("approved until {until} by {approvers}",
+      { until: formatDate(request.valid_until), approvers: names(request.approvers) });
   } else if (request.state === "rejected") {
     const by = request.decisions.find((d) => d.decision === "reject");
-    detail = `rejected by ${by ? by.approver : "?"}: ${request.rejection_reason || ""}`;
+    detail = t("rejected by {approver}: {reason}",
+      { approver: by ? by.approver : "?", reason: request.rejection_reason || "" });
   } else if (request.state === "expired") {
-    detail = request.valid_until ? `approval ended ${inZone(request.valid_until)}` :
-      "expired undecided";
+    detail = request.valid_until ? t("approval ended {when}", { when: formatDate(request.valid_until) }) :
+      t("expired undecided");
   } else if (request.state === "withdrawn") {
-    detail = `withdrawn ${inZone(request.decided_at)}`;
+    detail = t("withdrawn {when}", { when: formatDate(request.decided_at) });
   }
   cell.append(element("small", { className: "state-detail" }, detail));
   return cell;
 }
+
+// What the page says when a decision fails, per action (whole sentences for the translators).
+const FAILED = {
+  approve: (error) => t("Could not approve: {error}", { error }),
+  reject: (error) => t("Could not reject: {error}", { error }),
+  withdraw: (error) => t("Could not withdraw: {error}", { error }),
+};
 
 async function requestsPage() {
   const form = document.getElementById("request-form");
@@ -84,9 +77,9 @@ async function requestsPage() {
     const cameras = await api("/api/v1/cameras");
     cameraSelect.replaceChildren(...cameras.map((camera) =>
       element("option", { value: String(camera.id) }, camera.name)));
-    if (cameras.length === 0) showStatus(formStatus, "You cannot see any camera to ask about.", true);
+    if (cameras.length === 0) showStatus(formStatus, t("You cannot see any camera to ask about."), true);
   } catch (error) {
-    showStatus(formStatus, `Could not load cameras: ${error.message}`, true);
+    showStatus(formStatus, t("Could not load cameras: {error}", { error: error.message }), true);
   }
 
   async function decide(request, action, input, rowStatus) {
@@ -101,7 +94,7 @@ async function requestsPage() {
       await refresh();
       setupRequestsBadge();
     } catch (error) {
-      showStatus(rowStatus, `Could not ${action}: ${error.message}`, true);
+      showStatus(rowStatus, FAILED[action](error.message), true);
     }
   }
 
@@ -110,25 +103,29 @@ async function requestsPage() {
     const rowStatus = element("span", { className: "row-status" });
     if (request.can_decide) {
       const input = element("input", {
-        placeholder: "Comment (required to reject)", maxLength: 2000,
+        placeholder: t("Comment (required to reject)"), maxLength: 2000,
         className: "decision-comment",
       });
-      input.setAttribute("aria-label", `Comment on request ${request.id}`);
-      const approve = element("button", { type: "button", className: "approve" }, "Approve");
-      const reject = element("button", { type: "button", className: "reject danger" }, "Reject");
+      input.setAttribute("aria-label", t("Comment on request {id}", { id: request.id }));
+      const approve = element("button", { type: "button", className: "approve" }, t("Approve"));
+      approve.dataset.action = "approve";
+      const reject = element("button", { type: "button", className: "reject danger" }, t("Reject"));
+      reject.dataset.action = "reject";
       approve.addEventListener("click", () => decide(request, "approve", input, rowStatus));
       reject.addEventListener("click", () => decide(request, "reject", input, rowStatus));
       cell.append(input, approve, reject);
     }
     const active = request.state === "approved" && new Date(request.valid_until) > new Date();
     if (request.can_withdraw && request.operation === "playback" && active) {
-      const watch = element("button", { type: "button", className: "watch" }, "Watch");
+      const watch = element("button", { type: "button", className: "watch" }, t("Watch"));
+      watch.dataset.action = "watch";
       watch.addEventListener("click", () => watchRange(request));
       cell.append(watch);
     }
     if (request.can_withdraw) {
       const withdraw = element("button", { type: "button", className: "withdraw secondary" },
-        request.state === "approved" ? "End approval" : "Withdraw");
+        request.state === "approved" ? t("End approval") : t("Withdraw"));
+      withdraw.dataset.action = "withdraw";
       withdraw.addEventListener("click", () => decide(request, "withdraw", null, rowStatus));
       cell.append(withdraw);
     }
@@ -148,29 +145,31 @@ async function requestsPage() {
           element("td", {}, String(request.id)),
           element("td", {}, request.requester),
           element("td", {}, request.camera_name),
-          element("td", {}, request.operation),
-          element("td", {}, `${inZone(request.start)} – ${inZone(request.end)}`),
-          element("td", {}, request.reason + (request.purpose ? ` (purpose: ${request.purpose})` : "")),
+          element("td", {}, operationName(request.operation)),
+          element("td", {}, range(request.start, request.end)),
+          element("td", {}, request.purpose ?
+            t("{reason} (purpose: {purpose})", { reason: request.reason, purpose: request.purpose }) :
+            request.reason),
           stateCell(request),
           actionsCell(request),
         );
         return row;
       }));
-      showStatus(listStatus, requests.length ? `${requests.length} request(s), newest first.` :
-        "No requests.", false);
+      showStatus(listStatus, requests.length ?
+        tn("{n} request, newest first.", "{n} requests, newest first.", requests.length) :
+        t("No requests."), false);
     } catch (error) {
-      showStatus(listStatus, `Could not load requests: ${error.message}`, true);
+      showStatus(listStatus, t("Could not load requests: {error}", { error: error.message }), true);
     }
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const zone = SITE_ZONE();
     const payload = {
       camera_id: Number(cameraSelect.value),
       operation: form.operation.value,
-      start: zonedToUtc(form.start.value, zone).toISOString(),
-      end: zonedToUtc(form.end.value, zone).toISOString(),
+      start: siteTimeToIso(form.start.value),
+      end: siteTimeToIso(form.end.value),
       reason: form.reason.value,
       purpose: form.purpose.value.trim() || null,
     };
@@ -179,11 +178,11 @@ async function requestsPage() {
         method: "POST", headers: { "Content-Type": "application/json" },
         body: JSON.stringify(payload),
       });
-      showStatus(formStatus, `Request #${created.id} sent; it waits for a decision.`, false);
+      showStatus(formStatus, t("Request No. {id} sent; it waits for a decision.", { id: created.id }), false);
       form.reason.value = "";
       await refresh();
     } catch (error) {
-      showStatus(formStatus, `Request refused: ${error.message}`, true);
+      showStatus(formStatus, t("Request refused: {error}", { error: error.message }), true);
     }
   });
   filter.addEventListener("change", refresh);
@@ -198,8 +197,8 @@ async function watchRange(request) {
   const list = document.getElementById("watch-segments");
   const video = document.getElementById("watch-video");
   section.hidden = false;
-  text(document.getElementById("watch-title"),
-    `Watch ${request.camera_name}, ${inZone(request.start)} – ${inZone(request.end)}`);
+  text(document.getElementById("watch-title"), t("Watch {camera}, {range}",
+    { camera: request.camera_name, range: range(request.start, request.end) }));
   const query = new URLSearchParams({ start: request.start, end: request.end });
   try {
     const segments = await api(`/api/v1/cameras/${request.camera_id}/recordings?${query}`);
@@ -207,11 +206,12 @@ async function watchRange(request) {
     const until = new Date(request.end);
     list.replaceChildren(...segments.map((segment) => {
       const inside = new Date(segment.start) >= from && new Date(segment.end) <= until;
-      const label = `${inZone(segment.start)} – ${inZone(segment.end)}`;
+      const label = range(segment.start, segment.end);
       const item = element("li", { className: inside ? "inside" : "outside" });
       item.dataset.segmentId = String(segment.id);
       if (inside) {
-        const play = element("button", { type: "button", className: "link play" }, `Play ${label}`);
+        const play = element("button", { type: "button", className: "link play" },
+          t("Play {range}", { range: label }));
         play.addEventListener("click", () => {
           for (const other of list.children) other.removeAttribute("aria-current");
           item.setAttribute("aria-current", "true");
@@ -220,14 +220,15 @@ async function watchRange(request) {
         });
         item.append(play);
       } else {
-        item.append(`${label} (crosses the edge of the approved range; not shown)`);
+        item.append(t("{range} (crosses the edge of the approved range; not shown)", { range: label }));
       }
       return item;
     }));
-    showStatus(status, segments.length ? `${segments.length} segment(s) in the range.` :
-      "No recordings in the approved range.", false);
+    showStatus(status, segments.length ?
+      tn("{n} segment in the range.", "{n} segments in the range.", segments.length) :
+      t("No recordings in the approved range."), false);
   } catch (error) {
-    showStatus(status, `Could not load recordings: ${error.message}`, true);
+    showStatus(status, t("Could not load recordings: {error}", { error: error.message }), true);
   }
   section.scrollIntoView();
 }
