@@ -74,6 +74,10 @@ def test_request_approve_watch_and_expire(
     viewer = browser.new_context().new_page()
     errors = no_errors(viewer)
     log_in_as(viewer, server, "vera", PASSWORD)
+    # Pages link here for what a user lacks; the form starts with what they asked for.
+    viewer.goto(f"{server.url}/requests?camera={camera}&operation=export")
+    expect(viewer.locator("#request-camera")).to_have_value(str(camera), timeout=SLOW)
+    expect(viewer.locator("#request-operation")).to_have_value("export")
     viewer.get_by_role("link", name="Requests").click()
     expect(viewer).to_have_url(f"{server.url}/requests", timeout=SLOW)
     viewer.get_by_label("Camera").select_option(label="entrance")

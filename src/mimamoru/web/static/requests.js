@@ -78,6 +78,14 @@ async function requestsPage() {
     cameraSelect.replaceChildren(...cameras.map((camera) =>
       element("option", { value: String(camera.id) }, camera.name)));
     if (cameras.length === 0) showStatus(formStatus, t("You cannot see any camera to ask about."), true);
+    // Other pages link here for what a user lacks: /requests?camera=ID&operation=playback.
+    const asked = new URLSearchParams(window.location.search);
+    if (cameras.some((camera) => String(camera.id) === asked.get("camera"))) {
+      cameraSelect.value = asked.get("camera");
+    }
+    if (["playback", "export"].includes(asked.get("operation"))) {
+      form.operation.value = asked.get("operation");
+    }
   } catch (error) {
     showStatus(formStatus, t("Could not load cameras: {error}", { error: error.message }), true);
   }
