@@ -57,6 +57,7 @@ const CAMERA_STATES = {
 };
 const CAMERA_REASONS = {
   "not running": t("not running"),
+  "no purpose of use registered": t("no purpose of use registered"),
   "connecting to the camera": t("connecting to the camera"),
   "the camera cannot be reached; an administrator can see why":
     t("the camera cannot be reached; an administrator can see why"),
