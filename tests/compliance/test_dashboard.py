@@ -220,3 +220,77 @@ def test_pending_access_requests_show_until_decided(world: tuple[Services, Manua
         True,
         "none pending",
     )
+
+
+def test_items_carry_a_note_and_values_for_the_pages(
+    world: tuple[Services, ManualClock],
+) -> None:
+    """The web UI words each detail in the reader's language from ``note`` and ``values``."""
+    services, _clock = world
+    compliance = services.compliance
+    camera = services.cameras.add(name="Door", source="test://pattern", actor="admin")
+    account = services.accounts.create(
+        username="yamada", password=PASSWORD, role=Role.ADMIN, actor="admin"
+    )
+    asker = Principal(account.id, account.username, Role.ADMIN)
+
+    def item(board: Dashboard, key: str) -> tuple[str, dict[str, object]]:
+        items = list(board.installation) + [
+            found for site in board.sites for entry in site.cameras for found in entry.items
+        ]
+        chosen = next(found for found in items if found.key == key)
+        return chosen.note, chosen.values
+
+    board = compliance.dashboard()
+    assert item(board, "purpose") == ("no_purpose", {"purposes": []})
+    assert item(board, "sign") == ("no_sign", {})
+    assert item(board, "masks_review") == ("never_reviewed", {"months": 6})
+    note, values = item(board, "profile")
+    assert note == "missing" and "business_name" in values["fields"]  # type: ignore[operator]
+    assert item(board, "storage_recorded") == ("no_location", {"locations": []})
+    assert item(board, "access_requests") == ("none_pending", {"requests": []})
+
+    compliance.purposes.set_for_camera(camera.id, ["crime_prevention"], "admin")
+    compliance.attestations.record(camera.id, T0.date(), "Sato", actor="admin")
+    compliance.reviews.done(ReviewKind.PERMISSIONS, "admin")
+    compliance.profile.add_location("Cloud", "Singapore", "PDPA 2012", "admin")
+    request = services.requests.create(
+        asker,
+        camera_id=camera.id,
+        operation="export",
+        start=T0 - timedelta(hours=2),
+        end=T0 - timedelta(hours=1),
+        reason="police inquiry",
+    )
+    board = compliance.dashboard()
+    assert item(board, "purpose") == ("purposes", {"purposes": ["防犯 / Crime prevention"]})
+    assert item(board, "sign") == (
+        "installed",
+        {"installed_on": T0.date().isoformat(), "installed_by": "Sato"},
+    )
+    assert item(board, "retention") == (
+        "within",
+        {"hours": camera.retention_hours, "limit": 72, "justification": ""},
+    )
+    assert item(board, "permissions_review") == (
+        "reviewed",
+        {"months": 6, "reviewed_at": T0.isoformat(), "by": "admin"},
+    )
+    cloud = {"name": "Cloud", "country": "Singapore"}
+    assert item(board, "storage_abroad") == ("outside", {"locations": [cloud]})
+    assert item(board, "access_requests") == (
+        "pending",
+        {
+            "requests": [
+                {
+                    "id": request.id,
+                    "operation": "export",
+                    "camera": "Door",
+                    "requester": "yamada",
+                    "created_at": T0.isoformat(),
+                }
+            ]
+        },
+    )
+    # The API passes them through.
+    assert "values" in board.as_json()["installation"][0]

@@ -109,6 +109,34 @@ def add_audit_data(http: httpx.Client, data: Data) -> None:
     data.add("grants.set", "access.", "audit.read")
 
 
+def seed_compliance(
+    server: RunningServer, http: httpx.Client, data: Data, camera_id: int
+) -> dict[str, int]:
+    """What the compliance pages show: a site with the camera, a storage location, the
+    camera's sign, a review, and a second camera without a purpose or a site."""
+    site = http.post("/api/v1/sites", json={"name": "Shibuya shop", "address": "Tokyo"})
+    site.raise_for_status()
+    http.put(
+        f"/api/v1/cameras/{camera_id}/site", json={"site_id": site.json()["id"]}
+    ).raise_for_status()
+    http.post(
+        "/api/v1/compliance/storage-locations", json={"name": "Server room", "country": "Japan"}
+    ).raise_for_status()
+    http.post(
+        f"/api/v1/cameras/{camera_id}/sign-attestations",
+        params={"installed_on": "2026-11-20", "installed_by": "Sato"},
+    ).raise_for_status()
+    http.post("/api/v1/compliance/reviews/masks", json={}).raise_for_status()
+    yard = server.services.cameras.add(
+        name="Back yard", source="test://pattern?size=160x120&rate=2", actor="test"
+    )
+    data.add("Shibuya shop", "Tokyo", "Server room", "Japan", "Sato", "Back yard", yard.id)
+    data.add("/privacy")  # the notice's address, written as it is
+    for purpose in http.get("/api/v1/purposes").json():
+        data.add(purpose["code"], purpose["name_ja"], purpose["name_en"])
+    return {"camera": camera_id, "yard": yard.id}
+
+
 def switch(page: Page, language: str) -> None:
     page.locator(f'#language a[data-lang="{language}"]').click()
     expect(page.locator("html")).to_have_attribute("lang", language, timeout=SLOW)
@@ -354,7 +382,8 @@ def test_every_page_changes_every_string_with_the_switcher(
         data.add("nightly export", page.evaluate("navigator.userAgent"), http.headers["user-agent"])
 
         def admin_ready(p: Page) -> None:
-            expect(p.locator("#role-nav a")).to_have_count(3, timeout=SLOW)
+            # Users, Permissions, Audit, Compliance, Privacy records.
+            expect(p.locator("#role-nav a")).to_have_count(5, timeout=SLOW)
 
         def users_ready(p: Page) -> None:
             admin_ready(p)
@@ -426,6 +455,41 @@ def test_every_page_changes_every_string_with_the_switcher(
         )
 
         entrance, start = check_requests_exports_and_verify(server, http, page, data, ids, tmp_path)
+
+        # The compliance pages: the dashboard, the privacy records and a sign's preview.
+        compliance = seed_compliance(server, http, data, ids["camera"])
+
+        def dashboard_ready(p: Page) -> None:
+            admin_ready(p)
+            expect(p.locator("#dashboard")).to_have_attribute("data-ready", "true", timeout=SLOW)
+
+        def records_ready(p: Page) -> None:
+            admin_ready(p)
+            expect(p.locator("#admin-content")).to_have_attribute(
+                "data-ready", "true", timeout=SLOW
+            )
+            expect(p.locator(".camera-record")).to_have_count(2, timeout=SLOW)
+
+        def signage_ready(p: Page) -> None:
+            expect(p.locator("#signage")).to_have_attribute("data-ready", "true", timeout=SLOW)
+
+        check_page(page, data, f"{server.url}/compliance", dashboard_ready, tmp_path / "compliance")
+        row = page.locator('#dashboard tr[data-key="sign"]').first
+        expect(row).to_contain_text("Sato")  # the data stays as it is
+        check_page(
+            page,
+            data,
+            f"{server.url}/admin/compliance",
+            records_ready,
+            tmp_path / "records",
+        )
+        check_page(
+            page,
+            data,
+            f"{server.url}/signage?camera={compliance['camera']}",
+            signage_ready,
+            tmp_path / "signage",
+        )
 
         # Times are the site's, in the language's format: alice's "Created" on the Users page.
         created = next(u for u in http.get("/api/v1/users").json() if u["username"] == "alice")

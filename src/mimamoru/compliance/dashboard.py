@@ -32,6 +32,10 @@ class Item:
     ok: bool
     detail: str
     fix: str
+    # The detail as a code and its values, so that the pages can say it in the reader's
+    # language (docs/i18n.md); ``detail`` is the same in English, for the API and the PDF.
+    note: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,12 +80,20 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, 28))
 
 
-def pending_access_requests(database: Database) -> list[str]:
-    """Access requests waiting for a decision, one line each, oldest first."""
+def pending_access_requests(database: Database) -> list[dict[str, Any]]:
+    """Access requests waiting for a decision, oldest first."""
     with database.session() as session:
         rows = request_queries.pending_overview(session)
     return [
-        f"#{request_id} {operation} of {camera} asked by {requester} on {created:%Y-%m-%d}"
+        {
+            "id": request_id,
+            "operation": operation,
+            "camera": camera,
+            "requester": requester,
+            "created_at": created.isoformat(),
+            "line": f"#{request_id} {operation} of {camera} asked by {requester} "
+            f"on {created:%Y-%m-%d}",
+        }
         for request_id, camera, operation, requester, created in rows
     ]
 
@@ -127,12 +139,16 @@ def build_dashboard(
                     bool(codes),
                     ", ".join(names) if codes else "no purpose of use registered: not recording",
                     fix,
+                    "purposes" if codes else "no_purpose",
+                    {"purposes": names},
                 )
             ]
             sign = attested.get(camera.id)
             version = versions.get(camera.id, 0)
             if sign is None:
-                items.append(Item("sign", "Sign attested", False, "no sign attested", fix))
+                items.append(
+                    Item("sign", "Sign attested", False, "no sign attested", fix, "no_sign")
+                )
             elif sign.purpose_version != version:
                 items.append(
                     Item(
@@ -142,6 +158,8 @@ def build_dashboard(
                         f"purposes changed since the sign of {sign.installed_on.isoformat()}: "
                         "reprint it and attest again",
                         fix,
+                        "reprint",
+                        {"installed_on": sign.installed_on.isoformat()},
                     )
                 )
             else:
@@ -152,6 +170,11 @@ def build_dashboard(
                         True,
                         f"installed {sign.installed_on.isoformat()} by {sign.installed_by}",
                         fix,
+                        "installed",
+                        {
+                            "installed_on": sign.installed_on.isoformat(),
+                            "installed_by": sign.installed_by,
+                        },
                     )
                 )
             hours = camera.retention_hours
@@ -170,6 +193,16 @@ def build_dashboard(
                         else ""
                     ),
                     fix,
+                    "justified"
+                    if hours > limit and justified
+                    else "unjustified"
+                    if hours > limit
+                    else "within",
+                    {
+                        "hours": hours,
+                        "limit": limit,
+                        "justification": camera.retention_justification or "",
+                    },
                 )
             )
             reviews = [
@@ -187,6 +220,13 @@ def build_dashboard(
                     if last
                     else "never reviewed",
                     MASKS_FIX.format(id=camera.id),
+                    "reviewed" if last else "never_reviewed",
+                    {"months": settings.mask_review_months}
+                    | (
+                        {"reviewed_at": last.reviewed_at.isoformat(), "by": last.reviewed_by}
+                        if last
+                        else {}
+                    ),
                 )
             )
             return tuple(items)
@@ -224,6 +264,8 @@ def build_dashboard(
                 not missing,
                 "missing: " + ", ".join(missing) if missing else "complete",
                 PROFILE_FIX,
+                "missing" if missing else "complete",
+                {"fields": list(missing)},
             ),
             Item(
                 "storage_recorded",
@@ -233,6 +275,8 @@ def build_dashboard(
                 if locations
                 else "no storage location recorded: the notice cannot name the countries",
                 STORAGE_FIX,
+                "locations" if locations else "no_location",
+                {"locations": [{"name": row.name, "country": row.country} for row in locations]},
             ),
             Item(
                 "storage_abroad",
@@ -242,6 +286,8 @@ def build_dashboard(
                 if outside
                 else "all storage is in Japan",
                 STORAGE_FIX,
+                "outside" if outside else "all_in_japan",
+                {"locations": [{"name": row.name, "country": row.country} for row in outside]},
             ),
             Item(
                 "permissions_review",
@@ -251,6 +297,16 @@ def build_dashboard(
                 if permissions
                 else "never reviewed",
                 PERMISSIONS_FIX,
+                "reviewed" if permissions else "never_reviewed",
+                {"months": settings.permission_review_months}
+                | (
+                    {
+                        "reviewed_at": permissions.reviewed_at.isoformat(),
+                        "by": permissions.reviewed_by,
+                    }
+                    if permissions
+                    else {}
+                ),
             ),
             Item(
                 "inactive_accounts",
@@ -258,13 +314,17 @@ def build_dashboard(
                 not inactive,
                 "unused: " + ", ".join(inactive) if inactive else "every account is in use",
                 USERS_FIX,
+                "unused" if inactive else "all_in_use",
+                {"days": settings.inactive_account_days, "users": inactive},
             ),
             Item(
                 "access_requests",
                 "No pending access requests",
                 not pending,
-                "; ".join(pending) if pending else "none pending",
+                "; ".join(request["line"] for request in pending) if pending else "none pending",
                 "/compliance",
+                "pending" if pending else "none_pending",
+                {"requests": [{k: v for k, v in r.items() if k != "line"} for r in pending]},
             ),
         )
     # A disabled camera records nothing: it is listed, but its items are not counted.
