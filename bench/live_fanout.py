@@ -132,7 +132,13 @@ def make_installation(root: Path, port: int) -> tuple[Path, int]:
     init_installation(data_dir, admin_password_file=password_file)
     services = Services.build(load_settings(data_dir, server={"port": port}))
     try:
-        camera = services.cameras.add(name="bench", source=CAMERA, retention_hours=1, actor="bench")
+        camera = services.cameras.add(
+            name="bench",
+            source=CAMERA,
+            retention_hours=1,
+            purposes=["crime_prevention"],
+            actor="bench",
+        )
     finally:
         services.close()
     return data_dir, camera.id

@@ -38,7 +38,10 @@ def add_camera(server: RunningServer) -> tuple[int, str]:
     with server.client() as client:
         token = server.login(client)
         client.headers["Authorization"] = f"Bearer {token}"
-        camera = client.post("/api/v1/cameras", json={"name": "Fan", "source": CAMERA})
+        camera = client.post(
+            "/api/v1/cameras",
+            json={"name": "Fan", "source": CAMERA, "purposes": ["crime_prevention"]},
+        )
         camera.raise_for_status()
     return int(camera.json()["id"]), token
 

@@ -39,7 +39,9 @@ def recording_camera(
     # The time stripe (media/timestripe.py) needs a picture at least 496 pixels wide.
     size = "640x360&clock=1" if stripe else "320x240"
     source = f"test://pattern?size={size}&rate={FPS}"
-    camera = server.services.cameras.add(name=name, source=source, retention_hours=24, actor="t").id
+    camera = server.services.cameras.add(
+        name=name, source=source, retention_hours=24, purposes=["crime_prevention"], actor="t"
+    ).id
     since = server.services.clock.now() - timedelta(minutes=1)
 
     def recorded() -> list[SegmentRecord]:
@@ -283,7 +285,11 @@ def test_playback_refused_without_the_grant_with_a_way_to_ask(
     server: RunningServer, browser: Browser
 ) -> None:
     camera = server.services.cameras.add(
-        name="Lobby", source="test://pattern?size=160x120&rate=2", retention_hours=24, actor="t"
+        name="Lobby",
+        source="test://pattern?size=160x120&rate=2",
+        retention_hours=24,
+        purposes=["crime_prevention"],
+        actor="t",
     ).id
     lena = add_user(server, "lena")
     server.services.grants.replace(
