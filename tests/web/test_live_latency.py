@@ -40,7 +40,11 @@ def test_live_latency_is_measured_from_the_time_stripe_and_shown(
     server: RunningServer, browser: Browser, tmp_path: Path
 ) -> None:
     camera = server.services.cameras.add(
-        name="Stripe", source=CAMERA, retention_hours=24, actor="test"
+        name="Stripe",
+        source=CAMERA,
+        retention_hours=24,
+        purposes=["crime_prevention"],  # without a purpose a camera does not record
+        actor="test",
     )
     page = admin_page(browser, server)
     errors = no_errors(page)

@@ -36,7 +36,11 @@ def grant(server: RunningServer, user_id: int, *targets: tuple[int, set[Operatio
 
 def add(server: RunningServer, name: str, source: str = PATTERN) -> int:
     return server.services.cameras.add(
-        name=name, source=source, retention_hours=24, actor="test"
+        name=name,
+        source=source,
+        retention_hours=24,
+        purposes=["crime_prevention"],  # without a purpose a camera does not record
+        actor="test",
     ).id
 
 
@@ -128,7 +132,11 @@ def test_live_view_frames_advance_and_the_snapshot_is_audited(
     server: RunningServer, browser: Browser, tmp_path: Path, doc_screenshot: DocScreenshot
 ) -> None:
     porch = server.services.cameras.add(
-        name="Porch", source="test://pattern?size=320x240&rate=10", retention_hours=24, actor="t"
+        name="Porch",
+        source="test://pattern?size=320x240&rate=10",
+        retention_hours=24,
+        purposes=["crime_prevention"],
+        actor="t",
     ).id
     page = admin_page(browser, server, viewport={"width": 1280, "height": 800})
     errors = no_errors(page)
