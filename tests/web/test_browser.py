@@ -35,7 +35,9 @@ def test_login_camera_list_and_live_test_pattern(
     log_in(page, server)
     expect(page).to_have_url(f"{server.url}/cameras")
     row = page.locator("#cameras tbody tr", has_text="Test pattern")
-    expect(row.locator(".badge")).to_have_text("recording", timeout=20_000)
+    badge = row.locator(".badge")
+    expect(badge).to_have_attribute("data-status", "recording", timeout=20_000)
+    expect(badge).to_have_text("Recording")  # the state in words, in the page's language
 
     row.get_by_role("link", name="Live").click()
     expect(page.locator("#camera-name")).to_have_text("Test pattern")

@@ -225,7 +225,7 @@ def check_requests_exports_and_verify(
     data.add("bicycle stolen", "parcel missing", "insurance claim", *made)
 
     def requests_ready(p: Page) -> None:
-        expect(p.locator("#role-nav a")).to_have_count(3, timeout=SLOW)
+        expect(p.locator("#role-nav a")).to_have_count(5, timeout=SLOW)
         expect(p.locator("#requests tbody tr")).to_have_count(3, timeout=SLOW)
         expect(p.locator("#requests-status")).to_have_attribute("data-state", "ok")
         expect(p.locator("#request-camera option")).not_to_have_count(0)
@@ -329,6 +329,89 @@ def check_watch_view(
     log_in_as(requester, server, "dora", PASSWORD)
     check_page(requester, data, f"{server.url}/requests", watching, tmp_path / "watch")
     requester.context.close()
+    assert not errors, errors
+
+
+def check_watching_pages(
+    server: RunningServer,
+    browser: Browser,
+    page: Page,
+    data: Data,
+    ids: dict[str, int],
+    entrance: int,
+    start: datetime,
+    tmp_path: Path,
+) -> None:
+    """The camera list, the grid, the live view (with a snapshot), playback of a recorded day
+    and the refusal of a live view to someone who may only play back. (Last: a user and a
+    group more would change what the other pages show.)"""
+    front = ids["camera"]
+
+    def cameras_ready(p: Page) -> None:
+        expect(p.locator("#cameras")).to_have_attribute("data-ready", "true", timeout=SLOW)
+        expect(p.locator('#cameras .badge[data-status="recording"]')).to_have_count(1, timeout=SLOW)
+
+    def grid_ready(p: Page) -> None:
+        expect(p.locator("#grid-state")).to_have_attribute("data-state", "ready", timeout=SLOW)
+        expect(p.locator(f'#grid .tile[data-camera-id="{front}"]')).to_be_visible()
+        expect(p.locator(f'#grid .tile[data-camera-id="{entrance}"] .tile-detail')).to_be_visible()
+
+    def live_ready(p: Page) -> None:
+        expect(p.locator("#recordings-state")).to_have_attribute("data-ready", "true", timeout=SLOW)
+        expect(p.locator("#camera-status")).to_have_attribute("data-state", "live", timeout=SLOW)
+        p.locator("#snapshot-button").click()
+        expect(p.locator("#snapshot-state")).to_have_attribute("data-state", "taken", timeout=SLOW)
+
+    def playback_ready(p: Page) -> None:
+        expect(p.locator("#playback-state")).to_have_attribute("data-state", "paused", timeout=SLOW)
+        expect(p.locator("#timeline .range")).not_to_have_count(0)
+        expect(p.locator("#playback-time")).to_have_attribute("data-wall-ms", re.compile(r"\d"))
+
+    check_page(page, data, f"{server.url}/cameras", cameras_ready, tmp_path / "cameras")
+    check_page(page, data, f"{server.url}/grid", grid_ready, tmp_path / "grid")
+    check_page(page, data, f"{server.url}/live?camera={front}", live_ready, tmp_path / "live")
+    at = (start + timedelta(seconds=2)).isoformat().replace("+", "%2B")
+    check_page(
+        page,
+        data,
+        f"{server.url}/playback?camera={entrance}&t={at}",
+        playback_ready,
+        tmp_path / "playback",
+    )
+    # The "Go to" box takes the 24-hour time the clock shows, in Japanese too.
+    wanted = (start + timedelta(seconds=5)).astimezone(ZoneInfo(SITE_ZONE))
+    page.locator("#goto-time").fill(f"{wanted:%H:%M:%S}")
+    page.locator("#goto-form button[type=submit]").click()
+    expect(page.locator("#playback-time")).to_have_text(
+        f"{wanted.year}年{wanted.month}月{wanted.day}日 {wanted:%H:%M:%S}", timeout=SLOW
+    )
+
+    # erin may only play the Front door back: the live view says so, with a request link.
+    erin = add_user(server, "erin")
+    with server.client() as http:
+        chief = http.post("/api/v1/auth/login", json={"username": "chief", "password": PASSWORD})
+        http.headers["Authorization"] = f"Bearer {chief.json()['token']}"
+        group = http.post("/api/v1/groups", json={"name": "day-shift", "description": ""})
+        group.raise_for_status()
+        group_id = group.json()["id"]
+        http.put(f"/api/v1/groups/{group_id}/members", json={"user_ids": [erin]}).raise_for_status()
+        http.put(
+            f"/api/v1/groups/{group_id}/grants",
+            json={"grants": [{"camera_id": front, "operations": ["playback"]}]},
+        ).raise_for_status()
+    data.add("erin", "day-shift")
+
+    def refused(p: Page) -> None:
+        expect(p.locator("#camera-status")).to_have_attribute("data-state", "denied", timeout=SLOW)
+        expect(p.locator("#recordings-state")).to_have_attribute("data-ready", "true", timeout=SLOW)
+
+    viewer = browser.new_context(locale="en-US").new_page()
+    errors: list[str] = []
+    viewer.on("pageerror", lambda error: errors.append(str(error)))
+    log_in_as(viewer, server, "erin", PASSWORD)
+    check_page(viewer, data, f"{server.url}/live?camera={front}", refused, tmp_path / "no-live")
+    expect(viewer.locator("#camera-status")).to_contain_text("ライブ映像を見る権限がありません")
+    viewer.context.close()
     assert not errors, errors
 
 
@@ -516,6 +599,7 @@ def test_every_page_changes_every_string_with_the_switcher(
         assert datetime.fromisoformat(as_utc) == expected.astimezone(UTC), typed
     assert page.evaluate("siteTimeToIso('')") is None
     check_watch_view(server, browser, data, entrance, start, tmp_path)
+    check_watching_pages(server, browser, page, data, ids, entrance, start, tmp_path)
     assert not errors, errors
 
 

@@ -43,7 +43,7 @@ def test_live_latency_is_measured_from_the_time_stripe_and_shown(
         name="Stripe",
         source=CAMERA,
         retention_hours=24,
-        purposes=["crime_prevention"],
+        purposes=["crime_prevention"],  # without a purpose a camera does not record
         actor="test",
     )
     page = admin_page(browser, server)

@@ -36,7 +36,11 @@ def grant(server: RunningServer, user_id: int, *targets: tuple[int, set[Operatio
 
 def add(server: RunningServer, name: str, source: str = PATTERN) -> int:
     return server.services.cameras.add(
-        name=name, source=source, retention_hours=24, purposes=["crime_prevention"], actor="test"
+        name=name,
+        source=source,
+        retention_hours=24,
+        purposes=["crime_prevention"],  # without a purpose a camera does not record
+        actor="test",
     ).id
 
 

@@ -40,7 +40,11 @@ def recording_camera(
     size = "640x360&clock=1" if stripe else "320x240"
     source = f"test://pattern?size={size}&rate={FPS}"
     camera = server.services.cameras.add(
-        name=name, source=source, retention_hours=24, purposes=["crime_prevention"], actor="t"
+        name=name,
+        source=source,
+        retention_hours=24,
+        purposes=["crime_prevention"],  # without a purpose a camera does not record
+        actor="t",
     ).id
     since = server.services.clock.now() - timedelta(minutes=1)
 
@@ -53,7 +57,9 @@ def recording_camera(
 
 
 def shown(moment: datetime) -> str:
-    return moment.astimezone(ZONE).strftime("%Y-%m-%d %H:%M:%S")
+    """The clock as an English page shows it: the site's zone, a 24-hour clock."""
+    local = moment.astimezone(ZONE)
+    return f"{local:%b} {local.day}, {local.year}, {local:%H:%M:%S}"
 
 
 def wall_ms(page: Page) -> int:
@@ -95,7 +101,7 @@ def test_seek_play_across_segments_speeds_frames_and_keys(
     )
     page = admin_page(browser, server, viewport={"width": 1280, "height": 800})
     errors = no_errors(page)
-    page.goto(f"{server.url}/playback?camera={camera}")
+    page.goto(f"{server.url}/playback?camera={camera}&lang=en")  # English: shown() below
     expect(page.locator("#camera-name")).to_have_text("Shop", timeout=SLOW)
     expect(page.locator("#playback-state")).to_have_attribute("data-state", "paused", timeout=SLOW)
     expect(page.locator("#zone")).to_have_text("Times in Asia/Tokyo")

@@ -42,6 +42,18 @@ const API_MESSAGES = {
   "manifest field public_key_sha256 does not match the public key used":
     t("manifest field public_key_sha256 does not match the public key used"),
   "manifest field video.file is missing": t("manifest field video.file is missing"),
+  // Camera states' reasons the server gives in fixed words (api/cameras.py, cameras.py,
+  // media/recorder.py) and why it ended a live view (api/live.py); errors are shown as sent.
+  "no purpose of use registered": t("no purpose of use registered"),
+  "not running": t("not running"),
+  "connecting": t("connecting"),
+  "connecting to the camera": t("connecting to the camera"),
+  "the camera cannot be reached; an administrator can see why":
+    t("the camera cannot be reached; an administrator can see why"),
+  "recording failed; an administrator can see why": t("recording failed; an administrator can see why"),
+  "session ended": t("session ended"),
+  "permission withdrawn": t("permission withdrawn"),
+  "viewer stalled": t("viewer stalled"),
 };
 
 function apiMessage(detail) {
@@ -102,30 +114,14 @@ function formatTime(iso) {
   return iso ? formatDate(iso) : "—";
 }
 
-// Times are shown in the site's time zone (settings: site.timezone), stored in UTC.
+// The site's time zone (settings: site.timezone), as i18n.js reads it; times are stored in UTC.
+// formatDay/formatClock/formatDateTime are i18n.js's (the language and the site's zone).
 function siteZone() {
   const meta = document.querySelector('meta[name="site-timezone"]');
-  return meta ? meta.content : "UTC";
+  return I18N.timeZone || (meta ? meta.content : "UTC");
 }
 
-const zonedFormats = new Map();
-
-// The calendar date and clock time of `ms` (epoch milliseconds) in the site's zone.
-function zonedParts(ms, zone = siteZone()) {
-  if (!zonedFormats.has(zone)) {
-    zonedFormats.set(zone, new Intl.DateTimeFormat("en-CA", {
-      timeZone: zone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit",
-    }));
-  }
-  const parts = {};
-  for (const part of zonedFormats.get(zone).formatToParts(new Date(ms))) parts[part.type] = part.value;
-  return parts;
-}
-
-function formatDay(ms) { const p = zonedParts(ms); return `${p.year}-${p.month}-${p.day}`; }
-function formatClock(ms) { const p = zonedParts(ms); return `${p.hour}:${p.minute}:${p.second}`; }
-function formatDateTime(ms) { return `${formatDay(ms)} ${formatClock(ms)}`; }
+function formatDay(ms) { return siteDay(ms); }
 
 // Page entry points by <body data-page>: the page scripts (live.js, grid.js, ...) add theirs.
 const PAGES = {};
@@ -198,25 +194,29 @@ function loginPage() {
   });
 }
 
-// Camera states in words (the grid, the live and playback pages).
+// Camera states in words (the camera list, the grid, the live and playback pages).
 const STATE_WORDS = {
-  recording: "Recording", starting: "Starting", offline: "Offline", error: "Error", stopped: "Stopped",
-  since: (word, time) => `${word} since ${time}`,
+  recording: t("Recording"), starting: t("Starting"), offline: t("Offline"), error: t("Error"),
+  stopped: t("Stopped"),
 };
+function stateWord(status) { return STATE_WORDS[status] || status; }
 
-// "Offline since 2026-11-29 10:15:03: the camera cannot be reached", or "" while recording.
+// "Offline since Nov 29, 2026, 10:15:03 AM: the camera cannot be reached", or "" while recording.
+// Fixed reasons are translated (API_MESSAGES); an error's own text is shown as sent.
 function cameraStateText(camera) {
   if (camera.status === "recording") return "";
-  const word = STATE_WORDS[camera.status] || camera.status;
-  const state = camera.status_since ? STATE_WORDS.since(word, formatTime(camera.status_since)) : word;
-  return `${state}${camera.status_reason ? `: ${camera.status_reason}` : ""}`;
+  const word = stateWord(camera.status);
+  const state = camera.status_since
+    ? t("{state} since {time}", { state: word, time: formatTime(camera.status_since) }) : word;
+  return camera.status_reason ? t("{state}: {reason}", { state, reason: apiMessage(camera.status_reason) }) : state;
 }
 
 function statusBadge(camera) {
   const badge = document.createElement("span");
   badge.className = `badge ${camera.status}`;
-  badge.textContent = camera.status;
-  if (camera.status_reason) badge.title = camera.status_reason;
+  badge.dataset.status = camera.status;
+  badge.textContent = stateWord(camera.status);
+  if (camera.status_reason) badge.title = apiMessage(camera.status_reason);
   return badge;
 }
 
@@ -231,15 +231,16 @@ async function camerasPage() {
         const row = document.createElement("tr");
         row.dataset.cameraId = camera.id;
         const cells = [camera.name, null, formatTime(camera.last_frame_at),
-          camera.fps.toFixed(1), camera.bitrate_kbps.toFixed(0)];
+          formatNumber(camera.fps, { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
+          formatNumber(camera.bitrate_kbps, { maximumFractionDigits: 0 })];
         cells.forEach((value) => {
           const cell = document.createElement("td");
           if (value === null) cell.append(statusBadge(camera)); else cell.textContent = value;
           row.append(cell);
         });
         const linkCell = document.createElement("td");
-        for (const [href, label] of [[`/live?camera=${camera.id}`, "Live"],
-          [`/playback?camera=${camera.id}`, "Playback"], [`/masks?camera=${camera.id}`, "Masks"]]) {
+        for (const [href, label] of [[`/live?camera=${camera.id}`, t("Live")],
+          [`/playback?camera=${camera.id}`, t("Playback")], [`/masks?camera=${camera.id}`, t("Masks")]]) {
           const link = document.createElement("a");
           link.href = href;
           link.textContent = label;
@@ -249,9 +250,10 @@ async function camerasPage() {
         return row;
       }));
       table.hidden = cameras.length === 0;
-      text(state, cameras.length === 0 ? "No cameras yet. Add one with `mimamoru camera add`." : "");
+      table.dataset.ready = "true";
+      text(state, cameras.length === 0 ? t("No cameras yet. Add one with {command}.", { command: "mimamoru camera add" }) : "");
     } catch (error) {
-      text(state, `Could not load cameras: ${error.message}`);
+      text(state, t("Could not load cameras: {detail}", { detail: error.message }));
     }
   }
   await refresh();

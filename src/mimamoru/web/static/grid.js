@@ -3,19 +3,19 @@
 // tile each, 1/4/9/16 to a page. Click or Enter enlarges a tile; Escape goes back.
 
 const GRID_STRINGS = {
-  loading: "Loading cameras…",
-  none: "You may not watch any camera live.",
-  request: "Request access",
-  failed: "Could not load cameras: ",
-  page: (page, pages) => `Page ${page} of ${pages}`,
-  enlarge: (name) => `${name}: press Enter to enlarge`,
-  shrink: (name) => `${name}: press Enter or Escape to go back to the grid`,
-  connecting: "Connecting…",
-  noPicture: "No picture",
-  reconnecting: "Reconnecting…",
-  ended: "Live view ended",
-  live: "Live",
-  playback: "Playback",
+  loading: t("Loading cameras…"),
+  none: t("You may not watch any camera live."),
+  request: t("Request access"),
+  failed: (detail) => t("Could not load cameras: {detail}", { detail }),
+  page: (page, pages) => t("Page {page} of {pages}", { page: formatNumber(page), pages: formatNumber(pages) }),
+  enlarge: (name) => t("{name}: press Enter to enlarge", { name }),
+  shrink: (name) => t("{name}: press Enter or Escape to go back to the grid", { name }),
+  connecting: t("Connecting…"),
+  noPicture: t("No picture"),
+  reconnecting: t("Reconnecting…"),
+  ended: t("Live view ended"),
+  live: t("Live"),
+  playback: t("Playback"),
 };
 
 const LAYOUTS = [1, 4, 9, 16];
@@ -45,7 +45,8 @@ async function gridPage() {
   function describe(tile, camera) {
     const badge = tile.querySelector(".badge");
     badge.className = `badge ${camera.status}`;
-    badge.textContent = STATE_WORDS[camera.status] || camera.status;
+    badge.textContent = stateWord(camera.status);
+    badge.dataset.status = camera.status;
     const detail = tile.querySelector(".tile-detail");
     text(detail, cameraStateText(camera));
     detail.hidden = camera.status === "recording";
@@ -161,7 +162,7 @@ async function gridPage() {
       state.hidden = cameras.length > 0;
       render();
     } catch (error) {
-      text(state, GRID_STRINGS.failed + error.message);
+      text(state, GRID_STRINGS.failed(error.message));
       state.dataset.state = "error";
       state.hidden = false;
     }

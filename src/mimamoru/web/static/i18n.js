@@ -92,3 +92,45 @@ function siteTimeToIso(value) {
     return Number.isNaN(local.getTime()) ? null : local.toISOString();
   }
 }
+
+// The site's calendar day and 24-hour wall clock of `epochMs`, as numbers, from the same
+// zone formatter that siteTimeToIso uses: data (the API's ?day=, comparisons, file names),
+// not text to show, so the same in every language.
+function siteParts(epochMs) {
+  siteOffsetMs(epochMs); // makes zoneParts
+  const parts = {};
+  for (const part of zoneParts.formatToParts(new Date(epochMs))) parts[part.type] = part.value;
+  return parts;
+}
+
+// "2026-11-29": the site's day of `epochMs` (the playback API's ?day= and the date input).
+function siteDay(epochMs) {
+  const p = siteParts(epochMs);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+// "2026-11-29 10:15:03": the site's wall clock, language-independent (what a typed time is
+// compared with, and snapshot file names).
+function siteWallClock(epochMs) {
+  const p = siteParts(epochMs);
+  return `${siteDay(epochMs)} ${p.hour === "24" ? "00" : p.hour}:${p.minute}:${p.second}`;
+}
+
+// Video times (live and playback) in the language and the site's zone, on a 24-hour clock
+// as CCTV shows them: "10:15:03", "Nov 29, 2026, 10:15:03" / "2026年11月29日 10:15:03".
+const videoFormats = {};
+function videoFormat(kind) {
+  if (!videoFormats[kind]) {
+    const clock = { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" };
+    const options = kind === "clock" ? clock : { year: "numeric", month: "short", day: "numeric", ...clock };
+    try {
+      videoFormats[kind] = new Intl.DateTimeFormat(I18N.lang, { ...options, timeZone: I18N.timeZone });
+    } catch (error) { // an unknown zone name: the browser's zone, still in the right language
+      videoFormats[kind] = new Intl.DateTimeFormat(I18N.lang, options);
+    }
+  }
+  return videoFormats[kind];
+}
+
+function formatClock(epochMs) { return videoFormat("clock").format(new Date(epochMs)); }
+function formatDateTime(epochMs) { return videoFormat("datetime").format(new Date(epochMs)); }

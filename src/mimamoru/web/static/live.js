@@ -3,26 +3,27 @@
 // Extensions (api/live.py), for the live page and every tile of the grid.
 
 const LIVE_STRINGS = {
-  noCamera: "No camera selected.",
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Connection lost. Reconnecting…",
-  ended: "The live view was ended by the server: ",
-  notAvailable: "Camera not available: ",
-  notFound: "This camera does not exist, or you have no access to it.",
-  noLive: "You may not watch this camera live.",
-  requestAccess: "Request access",
-  noMse: "This browser cannot play live video.",
-  snapshotTaking: "Taking a snapshot…",
-  snapshotTaken: "Snapshot taken at ",
-  snapshotNone: "No picture from this camera yet; try again in a few seconds.",
-  snapshotFailed: "Snapshot failed: ",
-  snapshotDownload: "Download snapshot",
-  snapshotAlt: "Snapshot of ",
-  recordingsNone: "No recordings in the last hour.",
-  recordingsCount: " segments; newest first.",
-  recordingsFailed: "Could not load recordings: ",
-  noPlayback: "You may not play back this camera's recordings.",
+  noCamera: t("No camera selected."),
+  connecting: t("Connecting…"),
+  live: t("Live"),
+  reconnecting: t("Connection lost. Reconnecting…"),
+  ended: (reason) => t("The live view was ended by the server: {reason}", { reason }),
+  notAvailable: (detail) => t("Camera not available: {detail}", { detail }),
+  notFound: t("This camera does not exist, or you have no access to it."),
+  noLive: t("You may not watch this camera live."),
+  requestAccess: t("Request access"),
+  noMse: t("This browser cannot play live video."),
+  snapshotTaking: t("Taking a snapshot…"),
+  snapshotTaken: (time) => t("Snapshot taken at {time}", { time }),
+  snapshotNone: t("No picture from this camera yet; try again in a few seconds."),
+  snapshotFailed: (detail) => t("Snapshot failed: {detail}", { detail }),
+  snapshotDownload: t("Download snapshot"),
+  snapshotAlt: (name) => t("Snapshot of {name}", { name }),
+  recording: (start, end) => t("{start} – {end}", { start, end }),
+  recordingsNone: t("No recordings in the last hour."),
+  recordingsCount: (n) => tn("{n} segment; newest first.", "{n} segments; newest first.", n),
+  recordingsFailed: (detail) => t("Could not load recordings: {detail}", { detail }),
+  noPlayback: t("You may not play back this camera's recordings."),
 };
 
 const LIVE_BEHIND_LIMIT_S = 30; // buffer kept behind the playhead before trimming
@@ -137,15 +138,15 @@ async function takeSnapshot(cameraId, cameraName) {
     const link = figure.querySelector("a");
     if (image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);
     image.src = url;
-    image.alt = LIVE_STRINGS.snapshotAlt + cameraName;
+    image.alt = LIVE_STRINGS.snapshotAlt(cameraName);
     link.href = url;
-    link.download = `${cameraName}-${formatDateTime(taken).replace(/[: ]/g, "-")}.jpg`;
+    link.download = `${cameraName}-${siteWallClock(taken).replace(/[: ]/g, "-")}.jpg`;
     link.textContent = LIVE_STRINGS.snapshotDownload;
     figure.hidden = false;
-    text(state, LIVE_STRINGS.snapshotTaken + formatDateTime(taken));
+    text(state, LIVE_STRINGS.snapshotTaken(formatDateTime(taken)));
     state.dataset.state = "taken";
   } catch (error) {
-    text(state, LIVE_STRINGS.snapshotFailed + error.message);
+    text(state, LIVE_STRINGS.snapshotFailed(error.message));
     state.dataset.state = "error";
   }
 }
@@ -162,7 +163,7 @@ async function livePage() {
   } catch (error) {
     video.hidden = true;
     if (error.status === 404) showDenied(status, LIVE_STRINGS.notFound, cameraId, "live");
-    else text(status, LIVE_STRINGS.notAvailable + error.message);
+    else text(status, LIVE_STRINGS.notAvailable(error.message));
     status.dataset.state = error.status === 404 ? "denied" : "error";
     return;
   }
@@ -170,9 +171,22 @@ async function livePage() {
   const playbackLink = document.getElementById("playback-link");
   playbackLink.href = `/playback?camera=${cameraId}`;
   playbackLink.hidden = !camera.operations.includes("playback");
+  // The recordings of the last hour, for whoever may play them back (with or without live).
+  const showRecordings = async () => {
+    if (!camera.operations.includes("playback")) {
+      const state = document.getElementById("recordings-state");
+      text(state, LIVE_STRINGS.noPlayback);
+      state.dataset.ready = "true";
+      return;
+    }
+    await loadRecordings(cameraId);
+    // New segments are finished every few seconds; keep the list current while the page is open.
+    setInterval(() => loadRecordings(cameraId), RECORDINGS_REFRESH_MS);
+  };
   if (!camera.operations.includes("live")) {
     video.hidden = true;
     showDenied(status, LIVE_STRINGS.noLive, cameraId, "live");
+    await showRecordings();
     return;
   }
   const snapshotButton = document.getElementById("snapshot-button");
@@ -188,7 +202,7 @@ async function livePage() {
   text(status, LIVE_STRINGS.connecting);
   playLive(video, cameraId, (state, reason) => {
     if (state === "live") text(status, LIVE_STRINGS.live);
-    else if (state === "ended") text(status, LIVE_STRINGS.ended + (reason || ""));
+    else if (state === "ended") text(status, LIVE_STRINGS.ended(apiMessage(reason || "")));
     else text(status, LIVE_STRINGS.reconnecting);
     video.dataset.state = state;
     status.dataset.state = state;
@@ -197,13 +211,7 @@ async function livePage() {
   if (typeof showLatencyOverlay === "function") showLatencyOverlay(video);
   // The camera's state (offline, and since when) is polled; the video says the rest.
   setInterval(() => api(`/api/v1/cameras/${cameraId}`).then(showCamera).catch(() => null), 5000);
-  if (!camera.operations.includes("playback")) {
-    text(document.getElementById("recordings-state"), LIVE_STRINGS.noPlayback);
-    return;
-  }
-  await loadRecordings(cameraId);
-  // New segments are finished every few seconds; keep the list current while the page is open.
-  setInterval(() => loadRecordings(cameraId), RECORDINGS_REFRESH_MS);
+  await showRecordings();
 }
 
 const RECORDINGS_REFRESH_MS = 5000;
@@ -220,13 +228,15 @@ async function loadRecordings(cameraId) {
       const item = document.createElement("li");
       const link = document.createElement("a");
       link.href = `/playback?camera=${cameraId}&t=${encodeURIComponent(recording.start)}`;
-      link.textContent = `${formatTime(recording.start)} – ${formatClock(Date.parse(recording.end))}`;
+      link.textContent = LIVE_STRINGS.recording(formatDateTime(Date.parse(recording.start)), formatClock(Date.parse(recording.end)));
       item.append(link);
       return item;
     }));
-    text(state, recordings.length ? `${recordings.length}${LIVE_STRINGS.recordingsCount}` : LIVE_STRINGS.recordingsNone);
+    text(state, recordings.length ? LIVE_STRINGS.recordingsCount(recordings.length) : LIVE_STRINGS.recordingsNone);
+    state.dataset.ready = "true";
   } catch (error) {
-    text(state, LIVE_STRINGS.recordingsFailed + error.message);
+    text(state, LIVE_STRINGS.recordingsFailed(error.message));
+    state.dataset.ready = "true";
   }
 }
 

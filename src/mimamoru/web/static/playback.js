@@ -2,22 +2,22 @@
 // The playback page: a day of one camera on a timeline, played through SegmentPlayer.
 
 const PLAYBACK_STRINGS = {
-  noCamera: "No camera selected.",
-  loading: "Loading recordings…",
-  notFound: "This camera does not exist, or you have no access to it.",
-  noPlayback: "You may not play back this camera's recordings.",
-  failed: "Could not load the recordings: ",
-  noRecordings: "No recordings on this day.",
-  outOfWindow: "This day lies beyond how far back you may play recordings.",
-  noneAt: "No recording at or after that time on this day.",
-  noMse: "This browser cannot play recordings (no Media Source Extensions).",
-  paused: "Paused",
-  playing: (rate) => `Playing at ${rate}×`,
-  end: "End of the recordings. New ones appear here as they are made.",
-  play: "Play",
-  pause: "Pause",
-  zone: (zone) => `Times in ${zone}`,
-  badTime: "Enter a time as HH:MM:SS.",
+  noCamera: t("No camera selected."),
+  loading: t("Loading recordings…"),
+  notFound: t("This camera does not exist, or you have no access to it."),
+  noPlayback: t("You may not play back this camera's recordings."),
+  failed: (detail) => t("Could not load the recordings: {detail}", { detail }),
+  noRecordings: t("No recordings on this day."),
+  outOfWindow: t("This day lies beyond how far back you may play recordings."),
+  noneAt: t("No recording at or after that time on this day."),
+  noMse: t("This browser cannot play recordings (no Media Source Extensions)."),
+  paused: t("Paused"),
+  playing: (rate) => t("Playing at {rate}×", { rate: formatNumber(rate) }),
+  end: t("End of the recordings. New ones appear here as they are made."),
+  play: t("Play"),
+  pause: t("Pause"),
+  zone: (zone) => t("Times in {zone}", { zone }),
+  badTime: t("Enter a time as HH:MM:SS."),
 };
 
 const SEEK_STEP_MS = 5000;
@@ -70,7 +70,7 @@ async function playbackPage() {
   } catch (error) {
     controls.hidden = true;
     if (error.status === 404) showDenied(state, PLAYBACK_STRINGS.notFound, cameraId, "playback");
-    else say(PLAYBACK_STRINGS.failed + error.message, "error");
+    else say(PLAYBACK_STRINGS.failed(error.message), "error");
     return;
   }
   text(document.getElementById("camera-name"), camera.name);
@@ -99,7 +99,7 @@ async function playbackPage() {
     } catch (error) {
       // The camera allows playback, so a refusal here is the grant's playback window.
       if (error.status === 404) showDenied(state, PLAYBACK_STRINGS.outOfWindow, cameraId, "playback");
-      else say(PLAYBACK_STRINGS.failed + error.message, "error");
+      else say(PLAYBACK_STRINGS.failed(error.message), "error");
       return false;
     }
     dayInput.value = day.day;
@@ -188,14 +188,16 @@ async function playbackPage() {
   zoom.addEventListener("change", () => timeline.zoom(Number(zoom.value) * 1000));
   document.getElementById("goto-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const match = /^(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(gotoInput.value);
-    if (!match || !day) { say(PLAYBACK_STRINGS.badTime, "error"); return; }
-    const wanted = `${day.day} ${match[1]}:${match[2]}:${match[3] || "00"}`;
+    // The 24-hour clock the page shows (the time input's value is always that, whatever the
+    // browser displays); compared with the language-independent site wall clock.
+    const match = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(gotoInput.value.trim());
+    if (!match || !day || Number(match[1]) > 23) { say(PLAYBACK_STRINGS.badTime, "error"); return; }
+    const wanted = `${day.day} ${match[1].padStart(2, "0")}:${match[2]}:${match[3] || "00"}`;
     // The zone's wall time: find the instant of the day that formats as the wanted time.
     const seconds = Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3] || 0);
     let ms = day.startMs + seconds * 1000;
     for (const shift of [0, -HOUR_MS, HOUR_MS]) { // daylight saving time moves it by an hour
-      if (formatDateTime(ms + shift) === wanted) { ms += shift; break; }
+      if (siteWallClock(ms + shift) === wanted) { ms += shift; break; }
     }
     seekTo(ms);
   });

@@ -10,7 +10,8 @@
 // See docs/ARCHITECTURE.md, "Playback in the browser".
 
 const PLAYER_STRINGS = {
-  segmentFailed: (start, reason) => `A recording at ${start} could not be played (${reason}); skipped.`,
+  segmentFailed: (start, reason) => t("A recording at {start} could not be played ({reason}); skipped.",
+    { start, reason: apiMessage(reason) }),
 };
 
 const PLAYER_AHEAD_S = 20; // appended ahead of the playhead

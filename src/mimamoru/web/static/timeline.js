@@ -3,9 +3,9 @@
 // evidence holds. Pointer events, so mouse, pen and touch all click or drag to seek.
 
 const TIMELINE_STRINGS = {
-  label: "Timeline",
-  hold: (start, end) => `Evidence hold ${start} – ${end}`,
-  recorded: (start, end) => `Recorded ${start} – ${end}`,
+  label: t("Timeline"),
+  hold: (start, end) => t("Evidence hold {start} – {end}", { start, end }),
+  recorded: (start, end) => t("Recorded {start} – {end}", { start, end }),
 };
 
 const HOUR_MS = 3600 * 1000;

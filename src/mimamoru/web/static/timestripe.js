@@ -4,10 +4,9 @@
 // The layout is defined in media/timestripe.py; keep the two readers in step.
 
 const TIMESTRIPE_STRINGS = {
-  latencyLabel: "Latency",
-  latencyUnit: "ms",
-  latencyWaiting: "Latency: reading the time stripe…",
-  latencyNoStripe: "Latency: no time stripe in this picture (use a test pattern with clock=1)",
+  latency: (ms) => t("Latency: {ms} ms", { ms: formatNumber(ms) }),
+  latencyWaiting: t("Latency: reading the time stripe…"),
+  latencyNoStripe: t("Latency: no time stripe in this picture (use a test pattern with clock=1)"),
 };
 
 const TIMESTRIPE = {
@@ -143,7 +142,7 @@ function showLatencyOverlay(video) {
     if (recent.length > 15) recent.shift();
     const median = [...recent].sort((a, b) => a - b)[Math.floor(recent.length / 2)];
     overlay.dataset.latencyMs = String(median);
-    overlay.textContent = `${TIMESTRIPE_STRINGS.latencyLabel}: ${median} ${TIMESTRIPE_STRINGS.latencyUnit}`;
+    overlay.textContent = TIMESTRIPE_STRINGS.latency(median);
   });
   return overlay;
 }
