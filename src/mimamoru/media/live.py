@@ -14,6 +14,7 @@ counted per viewer and per hub, for tests, the benchmark and operators.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -78,7 +79,9 @@ class Viewer:
                 self.skips += 1
         if dropped and self._hub is not None:
             self._hub.count_dropped(dropped)
-        self._loop.call_soon_threadsafe(self._ready.set)
+        # RuntimeError: the viewer's event loop has closed (server shutdown), nobody to wake.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._ready.set)
 
     def _discard(self, keep_init: bool) -> int:
         """Empty the queue (keeping the last init if asked); the fragments dropped."""
