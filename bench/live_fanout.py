@@ -21,8 +21,9 @@ clock overlay and the time stripe, libx264 with the default recording settings).
    and reads the time stripe of its first and last frames: ``delivery_last_frame_p50_ms``
    is arrival - capture of the fragment's last frame (encode, mux, fan-out, TLS, loopback:
    the server's own delay), and ``delivery_first_frame_p50_ms`` adds the fragment's
-   duration (a fragment leaves the server only when complete, one keyframe interval after
-   its first frame was captured).
+   duration (a fragment leaves the server only when complete, at most
+   ``recording.live_fragment_ms`` after its first frame was captured). A fragment that
+   does not start on a keyframe is decoded after the fragments of its GOP.
 3. Latency. Debian's Chromium (Playwright, headless) logs in and opens the live page with
    ``?latency=1``; for ``--latency-seconds`` it reads the time stripe of each presented
    frame and takes page clock - capture time (one machine, one clock): ``latency_p50_ms``
@@ -74,6 +75,7 @@ from websockets.sync.client import connect as connect_sync
 
 from benchlib import cpu_children, cpu_self, rounded
 from mimamoru.installation import init_installation
+from mimamoru.media.fmp4 import starts_with_sync_sample
 from mimamoru.media.timestripe import read_stripe
 from mimamoru.services import Services
 from mimamoru.settings import load_settings
@@ -283,8 +285,11 @@ def fanout(
 
 
 def delivery(ws_url: str, token: str, ca: ssl.SSLContext, seconds: float) -> dict[str, Any]:
-    arrivals: list[tuple[float, bytes]] = []
+    # (arrival, the GOP before the fragment, the fragment): a fragment that does not start
+    # on a keyframe decodes only after the fragments since the last one that does.
+    arrivals: list[tuple[float, bytes, bytes]] = []
     init = b""
+    gop = b""
     with connect_sync(
         ws_url, ssl=ca, additional_headers={"Authorization": f"Bearer {token}"}, max_size=None
     ) as viewer:
@@ -293,14 +298,19 @@ def delivery(ws_url: str, token: str, ca: ssl.SSLContext, seconds: float) -> dic
             message = viewer.recv(timeout=60)
             arrived = time.time() * 1000
             if isinstance(message, str):
-                init = bytes(viewer.recv(timeout=60))
+                init, gop = bytes(viewer.recv(timeout=60)), b""
             elif init:
-                arrivals.append((arrived, init + message))
+                if starts_with_sync_sample(message):
+                    gop = b""
+                arrivals.append((arrived, init + gop, init + gop + message))
+                gop += message
     first: list[float] = []
     last: list[float] = []
-    for arrived, data in arrivals:
+    for arrived, before, data in arrivals:
+        with av.open(io.BytesIO(before)) as container:
+            skip = sum(1 for _ in container.decode(video=0))
         with av.open(io.BytesIO(data)) as container:
-            frames = list(container.decode(video=0))
+            frames = list(container.decode(video=0))[skip:]
         if not frames:
             continue
         stamps = [read_stripe(f.to_ndarray(format="gray")) for f in (frames[0], frames[-1])]
@@ -370,7 +380,8 @@ def ffmpeg_peer(seconds: float) -> float:
         "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=15", "-t", str(seconds),
         "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-crf", "23",
         "-g", "15", "-pix_fmt", "yuv420p",
-        "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", "-y", "/dev/null",
+        "-movflags", "frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "200000",
+        "-f", "mp4", "-y", "/dev/null",
     ]  # fmt: skip
     before = cpu_children()
     started = time.perf_counter()

@@ -88,6 +88,12 @@ class RecordingSettings(Section):
         le=60,
         description="How often the server picks up camera and mask changes",
     )
+    live_fragment_ms: int = Field(
+        default=200,
+        ge=40,
+        le=2000,
+        description="Longest fMP4 fragment between keyframes; sets the live latency",
+    )
 
 
 class SessionSettings(Section):

@@ -1,8 +1,10 @@
 """Live fan-out under pressure: slow and stalled viewers, and many viewers of one camera.
 
 Real websocket clients against the real HTTPS server; the camera is the test pattern with
-the time stripe, so what a viewer received can be checked in the pixels: every fragment
-starts on a keyframe and carries its capture times, which show where a viewer was skipped.
+the time stripe, so what a viewer received can be checked in the pixels. Fragments are
+cut between keyframes too; the rule checked is that every fragment a viewer receives after
+joining or after a skip starts on a keyframe, and the fragments in between follow it in
+order and decode cleanly; the capture times show where a viewer was skipped.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 import mimamoru.api.live as live_route
+from mimamoru.media.fmp4 import starts_with_sync_sample
 from mimamoru.media.live import VIEWER_QUEUE_FRAGMENTS, LiveHub
 from mimamoru.media.timestripe import read_stripe
 from tests.api.test_live import context, open_live, ws_url
@@ -73,12 +76,37 @@ class Fragment:
         return self.stamps[-1]
 
 
-def decode(init: bytes, fragment: bytes) -> Fragment:
-    """A fragment decoded on its own after the init segment, as a newly joined viewer would."""
-    with av.open(io.BytesIO(init + fragment)) as container:
-        frames = list(container.decode(video=0))
-    assert frames, "a fragment without frames"
-    return Fragment(frames[0].key_frame, [read_stripe(f.to_ndarray(format="gray")) for f in frames])
+def decode_frames(data: bytes) -> list[av.VideoFrame]:
+    with av.open(io.BytesIO(data)) as container:
+        return list(container.decode(video=0))
+
+
+@dataclass
+class GopDecoder:
+    """Decodes fragments as a viewer gets them: each with the fragments of its GOP before it.
+
+    A fragment that does not start on a keyframe needs the ones since the last keyframe
+    fragment; one that reaches a viewer with none before it breaks the hub's rule.
+    """
+
+    init: bytes = b""
+    gop: bytes = b""
+    gop_frames: int = 0
+
+    def feed(self, kind: str, data: bytes) -> Fragment | None:
+        if kind == "init":
+            self.init, self.gop, self.gop_frames = data, b"", 0
+            return None
+        if starts_with_sync_sample(data):
+            self.gop, self.gop_frames = b"", 0
+        else:
+            assert self.gop, "a viewer got a fragment not starting on a keyframe, with no GOP"
+        self.gop += data
+        frames = decode_frames(self.init + self.gop)
+        mine = frames[self.gop_frames :]
+        self.gop_frames = len(frames)
+        assert mine, "a fragment without frames"
+        return Fragment(mine[0].key_frame, [read_stripe(f.to_ndarray(format="gray")) for f in mine])
 
 
 def rss_bytes() -> int:
@@ -94,7 +122,7 @@ class SteadyViewer:
     """A viewer that keeps reading in a thread; what it got, decoded."""
 
     connection: ClientConnection
-    init: bytes = b""
+    decoder: GopDecoder = field(default_factory=GopDecoder)
     fragments: list[Fragment] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
@@ -109,10 +137,9 @@ class SteadyViewer:
                 kind, data = next_media(self.connection, timeout=10)
             except (TimeoutError, ConnectionClosed):
                 return
-            if kind == "init":
-                self.init = data
-            else:
-                self.fragments.append(decode(self.init, data))
+            fragment = self.decoder.feed(kind, data)
+            if fragment is not None:
+                self.fragments.append(fragment)
 
     def finish(self) -> None:
         self.stop.set()
@@ -155,9 +182,14 @@ def test_a_stalled_viewer_is_skipped_forward_and_costs_bounded_memory(
         steady = SteadyViewer(steady_socket)
         steady.start()
         with stalling_viewer(server, camera_id, token) as slow:
+            decoder = GopDecoder()
             kind, init = next_media(slow)
             assert kind == "init"
-            assert next_media(slow)[0] == "fragment"
+            decoder.feed(kind, init)
+            kind, data = next_media(slow)
+            assert kind == "fragment"
+            first = decoder.feed(kind, data)
+            assert first is not None and first.keyframe_first, "a new viewer starts on one"
             rss_before = rss_bytes()
             # The slow viewer now reads nothing. The server must notice (its send blocks),
             # keep queueing only a few fragments and count what it skips.
@@ -180,24 +212,32 @@ def test_a_stalled_viewer_is_skipped_forward_and_costs_bounded_memory(
             assert rss_bytes() - rss_before < 64 * 1024 * 1024
             # Reading again: what was already in flight, then a jump forward.
             received: list[Fragment] = []
-            for _ in range(60):
+            for _ in range(300):
                 kind, data = next_media(slow)
-                if kind == "init":
-                    init = data
+                fragment = decoder.feed(kind, data)
+                if fragment is None:
                     continue
-                received.append(decode(init, data))
+                received.append(fragment)
                 if len(received) >= 2 and received[-1].first - received[-2].last > 1000:
                     break
         steady.finish()
-    # Every fragment it got starts on a keyframe and plays on its own, so the skip is clean.
-    assert all(f.keyframe_first and None not in f.stamps for f in received)
+    # Every fragment it got decodes cleanly, in order within its GOP, so the skip is clean.
+    assert all(None not in f.stamps for f in received)
     jumps = [after.first - before.last for before, after in itertools.pairwise(received)]
     assert max(jumps) > 1000, f"no skip forward in the stalled viewer's stream: {jumps}"
+    # Where it was skipped forward it continued at a keyframe, never mid-GOP.
+    assert all(
+        after.keyframe_first
+        for before, after in itertools.pairwise(received)
+        if after.first - before.last > 1000
+    )
     # The steady viewer lost nothing (its drop counter is 0, above) and saw a clean picture:
     # every fragment whole, in order. (Gaps between capture times are not checked: on a busy
     # machine the pattern itself is captured late, which says nothing about the fan-out.)
     assert len(steady.fragments) >= 6
-    assert all(f.keyframe_first and None not in f.stamps for f in steady.fragments)
+    assert steady.fragments[0].keyframe_first, "a new viewer starts on a keyframe"
+    assert any(not f.keyframe_first for f in steady.fragments), "fragments are sub-GOP"
+    assert all(None not in f.stamps for f in steady.fragments)
     assert all(a.last < b.first for a, b in itertools.pairwise(steady.fragments))
 
 

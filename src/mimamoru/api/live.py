@@ -1,13 +1,15 @@
 """Live view over WebSocket: the recorder's own fMP4 fragments, for Media Source Extensions.
 
 Protocol: the server sends a text message ``{"type": "init", "codec": "avc1..."}``
-followed by a binary init segment, then binary fragments (each starts on a
-keyframe). A new init (after a reconnect or segment change) is announced the
-same way. The session and the grant are re-checked every few seconds: a viewer who
-logged out, was disabled, or lost the ``live`` grant is cut off within
-``RECHECK_SECONDS``. The end of every view is audited with its duration.
+followed by a binary init segment, then binary fragments: the first one after
+the init, and the first after a skip, starts on a keyframe; the ones between
+follow it in order (fragments are cut between keyframes too, for latency). A new
+init (after a reconnect or segment change) is announced the same way. The session
+and the grant are re-checked every few seconds: a viewer who logged out, was
+disabled, or lost the ``live`` grant is cut off within ``RECHECK_SECONDS``. The
+end of every view is audited with its duration.
 
-A slow viewer is skipped forward to the newest fragment by its hub queue
+A slow viewer is skipped forward to the next keyframe fragment by its hub queue
 (``media/live.py``); one that takes nothing for ``STALL_SECONDS`` is disconnected
 (``ended_by``: ``viewer stalled``). Either way the server's memory per viewer stays bounded.
 """

@@ -2,30 +2,37 @@
 
 The recorder thread publishes; each viewer has a small bounded queue of
 references to the same immutable ``bytes`` (a fragment is held once in memory,
-however many viewers wait for it). Every fragment starts on a keyframe, so a
-viewer may start or continue at any fragment. A viewer that falls behind by
-more than :data:`VIEWER_QUEUE_FRAGMENTS` fragments is skipped forward: the
-fragments it has not been sent yet are dropped and it continues with the newest
-one, so it is back at the live edge, never makes the server buffer without
-bound, and never slows the recorder or the other viewers. What is dropped is
-counted per viewer and per hub, for tests, the benchmark and operators.
+however many viewers wait for it). Fragments are short (the segmenter cuts one
+at every keyframe and at least every ``recording.live_fragment_ms``), so only
+some of them start with a keyframe. The rule: every fragment a viewer receives
+after joining, after a new init segment or after a skip starts with a keyframe;
+the fragments in between are the ones that followed it, in order. So a new
+viewer waits for the next keyframe fragment, and a viewer that falls behind by
+more than :data:`VIEWER_QUEUE_FRAGMENTS` fragments drops what it has queued and
+waits for the next keyframe fragment (resuming mid-GOP would show garbage until
+the next keyframe). It is then back at the live edge, never makes the server
+buffer without bound, and never slows the recorder or the other viewers. What a
+viewer that fell behind loses is counted per viewer and per hub, for tests, the
+benchmark and operators.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
 
-from mimamoru.media.fmp4 import avc_codec_string
+from mimamoru.media.fmp4 import avc_codec_string, starts_with_sync_sample
 
 logger = logging.getLogger(__name__)
 
-# About three seconds of video with the default one-second keyframe interval: enough to
-# ride out a short hiccup; beyond that the viewer is no longer watching live.
-VIEWER_QUEUE_FRAGMENTS = 3
+# About three seconds of video with the default 200 ms fragments (about the bytes of three
+# one-second fragments): enough to ride out a short hiccup; beyond that the viewer is no
+# longer watching live. A skip costs up to a keyframe interval of picture, so not less.
+VIEWER_QUEUE_FRAGMENTS = 15
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ class LiveMessage:
     kind: str  # "init" or "fragment"
     data: bytes
     codec: str = ""
+    keyframe: bool = True  # a fragment that starts with a sync sample
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ class ViewerStats:
     queued: int  # messages waiting to be sent
     queued_bytes: int
     most_queued: int  # the longest the queue has been
-    dropped: int  # fragments skipped because the viewer was behind
+    dropped: int  # fragments lost because the viewer was behind (queued or waited out)
     skips: int  # times it was skipped forward
 
 
@@ -58,27 +66,48 @@ class Viewer:
         self.dropped = 0
         self.skips = 0
         self.most_queued = 0
+        # False until a keyframe fragment is queued: on joining, after an init, after a skip.
+        self._synced = False
+        # Waiting for a keyframe because it fell behind: what it waits out counts as dropped.
+        self._skipping = False
 
     def offer(self, message: LiveMessage) -> None:
         """Called from the recorder thread (or the loop, on subscribe)."""
         with self._lock:
+            dropped = 0
+            skipped = False
+            queue = True
             if message.kind == "init":
-                # A new init segment supersedes everything queued before it.
+                # A new init segment supersedes everything queued before it; the fragment
+                # after it starts a new segment, so on a keyframe, but that is checked.
                 dropped = self._discard(keep_init=False)
-            elif len(self._pending) >= VIEWER_QUEUE_FRAGMENTS:
-                # Behind: skip forward to this newest fragment (it starts on a keyframe). A
-                # pending init stays, since the fragments after it need it.
+                skipped = dropped > 0
+                self._synced = False
+            elif self._synced and len(self._pending) >= VIEWER_QUEUE_FRAGMENTS:
+                # Behind: drop what is queued (a pending init stays, since the fragments
+                # after it need it) and continue at the next keyframe fragment.
                 dropped = self._discard(keep_init=True)
+                skipped = True
+                self._synced = message.keyframe
+                self._skipping = not message.keyframe
+                queue = message.keyframe
+            elif not self._synced:
+                queue = self._synced = message.keyframe
+                if queue:
+                    self._skipping = False
+            if not queue:
+                dropped += int(self._skipping)
             else:
-                dropped = 0
-            self._pending.append(message)
-            self.most_queued = max(self.most_queued, len(self._pending))
-            if dropped:
-                self.dropped += dropped
+                self._pending.append(message)
+                self.most_queued = max(self.most_queued, len(self._pending))
+            self.dropped += dropped
+            if skipped:
                 self.skips += 1
         if dropped and self._hub is not None:
             self._hub.count_dropped(dropped)
-        self._loop.call_soon_threadsafe(self._ready.set)
+        # RuntimeError: the viewer's event loop has closed (server shutdown), nobody to wake.
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._ready.set)
 
     def _discard(self, keep_init: bool) -> int:
         """Empty the queue (keeping the last init if asked); the fragments dropped."""
@@ -129,8 +158,11 @@ class LiveHub:
         for viewer in viewers:
             viewer.offer(message)
 
-    def publish_fragment(self, data: bytes) -> None:
-        message = LiveMessage("fragment", data)
+    def publish_fragment(self, data: bytes, keyframe: bool | None = None) -> None:
+        """Fan out one fragment; whether it starts on a keyframe is read from it if not given."""
+        if keyframe is None:
+            keyframe = starts_with_sync_sample(data)
+        message = LiveMessage("fragment", data, keyframe=keyframe)
         with self._lock:
             self.fragments_published += 1
             viewers = list(self._viewers)

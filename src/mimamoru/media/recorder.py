@@ -413,7 +413,14 @@ class Recorder:
 
     def _start_segment(self, start: datetime, mask_version: int) -> SegmentWriter:
         target = self._store.create(self.job.camera_id, start)
-        self._writer = SegmentWriter(self.job.camera_id, target, self._hub, start, mask_version)
+        self._writer = SegmentWriter(
+            self.job.camera_id,
+            target,
+            self._hub,
+            start,
+            mask_version,
+            live_fragment_ms=self._settings.live_fragment_ms,
+        )
         return self._writer
 
     # -- masks and snapshots (called from other threads) ------------------------------

@@ -1,8 +1,12 @@
 """Writing one fragmented-MP4 segment, teed to the live hub as it is written.
 
-Each segment is a self-contained fMP4 file (init segment, then one fragment
-per keyframe interval), so it plays on its own in a browser or VLC, and the
-live hub receives exactly the bytes that are stored.
+Each segment is a self-contained fMP4 file (init segment, then fragments), so
+it plays on its own in a browser or VLC, and the live hub receives exactly the
+bytes that are stored. A fragment is cut at every keyframe and, between
+keyframes, once it holds ``live_fragment_ms`` of video: a fragment leaves the
+server only when it is complete, so the fragment length, not the camera's
+keyframe interval, sets the live latency. Only fragments cut at a keyframe
+start with a sync sample (see :func:`mimamoru.media.fmp4.starts_with_sync_sample`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,15 @@ from mimamoru.storage.segments import SegmentFile
 logger = logging.getLogger(__name__)
 
 FRAGMENTED_MP4 = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
+DEFAULT_LIVE_FRAGMENT_MS = 200
 ENCODER_TIME_BASE = Fraction(1, 90_000)
+
+
+def fragmented_mp4_options(live_fragment_ms: int) -> dict[str, str]:
+    """Muxer options: a fragment at each keyframe and at least every ``live_fragment_ms``."""
+    # frag_duration is in microseconds; the muxer cuts before the first packet that would
+    # make the fragment at least this long.
+    return {**FRAGMENTED_MP4, "frag_duration": str(live_fragment_ms * 1000)}
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class SegmentWriter:
         hub: LiveHub | None,
         start: datetime,
         mask_version: int = 0,
+        live_fragment_ms: int = DEFAULT_LIVE_FRAGMENT_MS,
     ) -> None:
         self.camera_id = camera_id
         self.mask_version = mask_version
@@ -87,7 +100,9 @@ class SegmentWriter:
         self.last_end = start
         self.frame_count = 0
         self._target = target
-        self._container = av.open(_Tee(target, hub), "w", format="mp4", options=FRAGMENTED_MP4)
+        self._container = av.open(
+            _Tee(target, hub), "w", format="mp4", options=fragmented_mp4_options(live_fragment_ms)
+        )
         self._stream: av.video.stream.VideoStream | None = None
         self._offset: int | None = None
         self._next_pts = 0
