@@ -1,13 +1,19 @@
-"""Shared by the benchmarks: CPU clocks and generated H.264 inputs."""
+"""Shared by the benchmarks: CPU clocks, generated H.264 inputs, a server process."""
 
 from __future__ import annotations
 
 import resource
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import av
+import httpx
 
 
 def cpu_self() -> float:
@@ -53,3 +59,31 @@ def rounded(values: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return {key: one(value) for key, value in values.items()}
+
+
+@contextmanager
+def server_process(command: list[str], url: str, ca: ssl.SSLContext, log: Path) -> Iterator[int]:
+    """Run a server process until it answers ``url``; yields its pid, stops it after."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited early: {log.read_text(errors='replace')}")
+            try:
+                if httpx.get(url, verify=ca, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not answer {url} in 60 s")
+            time.sleep(0.2)
+        yield process.pid
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

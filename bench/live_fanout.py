@@ -60,8 +60,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +72,7 @@ from websockets.asyncio.client import connect
 from websockets.sync.client import connect as connect_sync
 
 from benchlib import cpu_children, cpu_self, rounded
+from benchlib import server_process as run_server
 from mimamoru.installation import init_installation
 from mimamoru.media.fmp4 import starts_with_sync_sample
 from mimamoru.media.timestripe import read_stripe
@@ -146,35 +145,11 @@ def make_installation(root: Path, port: int) -> tuple[Path, int]:
     return data_dir, camera.id
 
 
-@contextmanager
-def server_process(data_dir: Path, port: int, ca: ssl.SSLContext, log: Path) -> Iterator[int]:
+def server_process(data_dir: Path, port: int, ca: ssl.SSLContext, log: Path) -> Any:
     command = [
         sys.executable, "-m", "mimamoru", "serve", "--data-dir", str(data_dir), "--port", str(port),
     ]  # fmt: skip
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        url = f"https://localhost:{port}/api/v1/health"
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited early: {log.read_text(errors='replace')}")
-            try:
-                if httpx.get(url, verify=ca, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer {url} in 60 s")
-            time.sleep(0.2)
-        yield process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+    return run_server(command, f"https://localhost:{port}/api/v1/health", ca, log)
 
 
 class Viewers:

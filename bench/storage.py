@@ -91,7 +91,7 @@ import httpx
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import func, insert, select, update
 
-from benchlib import cpu_self, make_h264_input, rounded
+from benchlib import cpu_self, make_h264_input, rounded, server_process
 from masked_recording import masks
 from mimamoru.clock import ManualClock, SystemClock
 from mimamoru.crypto.keyring import MemoryKeys
@@ -447,34 +447,6 @@ def write_segments(services: Services, camera_id: int, plain_dir: Path) -> dict[
             groups.setdefault(label, []).append(Served(record.id, size, record.sha256, record.path))
             start += timedelta(seconds=SEGMENT_SECONDS)
     return groups
-
-
-@contextmanager
-def server_process(command: list[str], url: str, ca: ssl.SSLContext, log: Path) -> Iterator[int]:
-    """Run a server process until it answers ``url``; yields its pid, stops it after."""
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited early: {log.read_text(errors='replace')}")
-            try:
-                if httpx.get(url, verify=ca, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer {url} in 60 s")
-            time.sleep(0.2)
-        yield process.pid
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 def download(client: httpx.Client, path: str, digest: hashlib._Hash | None = None) -> int:

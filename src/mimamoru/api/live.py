@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
@@ -73,7 +74,9 @@ def build_router(deps: Dependencies) -> APIRouter:
         loop = asyncio.get_running_loop()
         viewer = hub.subscribe(loop)
         started = loop.time()
-        next_check = started + RECHECK_SECONDS
+        # The first recheck comes at a random point of the interval: viewers who connect
+        # together (a grid, a wall of screens) then do not all hit the database at once.
+        next_check = started + RECHECK_SECONDS * random.random()
         ended_by = "viewer left"
         close: tuple[int, str] | None = None
         # Reading the socket is the only way to notice a viewer who left while nothing was

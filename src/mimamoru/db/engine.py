@@ -29,6 +29,8 @@ SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 # CHECKPOINT_SECONDS instead, off the request path, and the commit path's own checkpoint is
 # only a safety net for when that thread falls behind (10 000 pages, 40 MB of WAL).
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+# Connections kept open to a SQLite database (and as many more allowed while busy).
+SQLITE_POOL_SIZE = 16
 CHECKPOINT_SECONDS = 0.5
 
 
@@ -65,7 +67,17 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         # No pre-ping: a local file has no connection to lose, and the ping costs a round
         # trip through the driver on every checkout (every gated request makes several).
-        engine = create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
+        # A pool as deep as the request thread pool is busy: with the default 5, concurrent
+        # requests and live rechecks opened and closed overflow connections, and each new
+        # one pays the PRAGMAs below.
+        # (An in-memory database has one connection per thread; no pool to size.)
+        in_memory = parsed.database in (None, "", ":memory:")
+        pool: dict[str, Any] = (
+            {} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
+        )
+        engine = create_engine(
+            parsed, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
         event.listen(engine, "connect", _tune_sqlite)
     else:
         engine = create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
