@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FloatRect, Page, expect
 
 from tests.conftest import RunningServer
 from tests.web.conftest import DocScreenshot, log_in
@@ -18,9 +18,21 @@ def open_editor(page: Page, server: RunningServer, camera_id: int) -> None:
     expect(page.locator("#mask-status")).to_have_attribute("data-ready", "true", timeout=30_000)
 
 
-def click_at(page: Page, x: float, y: float, touch: bool = False) -> None:
-    box = page.locator("#mask-canvas").bounding_box()
+def canvas_box(page: Page) -> FloatRect:
+    """The canvas's box in the viewport, scrolled to the top so that all of it is on screen.
+
+    The picture fills the page's width, so with the header and the controls above it the
+    canvas reaches below a 720 px viewport; clicks there would land outside the page.
+    """
+    canvas = page.locator("#mask-canvas")
+    canvas.evaluate("element => element.scrollIntoView({block: 'start'})")
+    box = canvas.bounding_box()
     assert box is not None
+    return box
+
+
+def click_at(page: Page, x: float, y: float, touch: bool = False) -> None:
+    box = canvas_box(page)
     target = (box["x"] + x * box["width"], box["y"] + y * box["height"])
     if touch:
         page.touchscreen.tap(*target)
@@ -57,10 +69,10 @@ def test_draw_move_fill_and_delete_with_a_mouse(
     assert isinstance(points, list) and len(points) == 4
     assert abs(points[0][0] - 0.2) < 0.02 and abs(points[2][1] - 0.6) < 0.02
     click_at(page, 0.4, 0.4)  # select it: the documentation shows its handles
+    page.evaluate("window.scrollTo(0, 0)")
     doc_screenshot(page, "mask-editor")
 
-    box = page.locator("#mask-canvas").bounding_box()
-    assert box is not None
+    box = canvas_box(page)
     page.mouse.move(box["x"] + 0.6 * box["width"], box["y"] + 0.6 * box["height"])
     page.mouse.down()
     page.mouse.move(box["x"] + 0.8 * box["width"], box["y"] + 0.9 * box["height"], steps=5)
